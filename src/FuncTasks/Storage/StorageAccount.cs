@@ -1,0 +1,73 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace FuncTasks.Storage;
+
+/// <summary>
+/// The app's tables and artifact container in one storage account. Made once from configuration;
+/// everything that touches storage gets its clients from here.
+/// </summary>
+public sealed class StorageAccount
+{
+    public StorageAccount(TableServiceClient tables, BlobServiceClient blobs, string prefix)
+    {
+        TableService = tables;
+        BlobService = blobs;
+        Tasks = tables.GetTableClient(prefix + "tasks");
+        Jobs = tables.GetTableClient(prefix + "jobs");
+        Artifacts = blobs.GetBlobContainerClient(prefix + "-artifacts");
+    }
+
+    public TableServiceClient TableService { get; }
+    public BlobServiceClient BlobService { get; }
+    public TableClient Tasks { get; }
+    public TableClient Jobs { get; }
+    public BlobContainerClient Artifacts { get; }
+
+    /// <summary>Creates the tables and the container if they are missing (idempotent).</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        await Tasks.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    public static StorageAccount FromConfiguration(IConfiguration configuration, IOptions<StorageOptions> options)
+    {
+        var name = options.Value.Connection;
+        var prefix = options.Value.TablePrefix;
+        var connectionString = configuration[name] ?? configuration.GetConnectionString(name);
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return new StorageAccount(new TableServiceClient(connectionString), new BlobServiceClient(connectionString), prefix);
+        }
+
+        var section = configuration.GetSection(name);
+        var tableUri = section["tableServiceUri"];
+        var blobUri = section["blobServiceUri"];
+        if (string.IsNullOrWhiteSpace(tableUri) || string.IsNullOrWhiteSpace(blobUri))
+        {
+            throw new InvalidOperationException(
+                $"Storage is not configured: set '{name}' to a connection string, or set '{name}__tableServiceUri' and " +
+                $"'{name}__blobServiceUri' for an identity-based connection (FuncTasks:Storage:Connection names the setting).");
+        }
+
+        var credential = Credential(section);
+        return new StorageAccount(
+            new TableServiceClient(new Uri(tableUri), credential),
+            new BlobServiceClient(new Uri(blobUri), credential),
+            prefix);
+    }
+
+    private static TokenCredential Credential(IConfigurationSection section)
+    {
+        var clientId = section["clientId"];
+        return string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase)
+            ? new ManagedIdentityCredential(string.IsNullOrEmpty(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
+    }
+}

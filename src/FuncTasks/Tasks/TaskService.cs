@@ -1,0 +1,105 @@
+using Azure;
+using FuncTasks.Api;
+using FuncTasks.Storage;
+using FuncTasks.TaskFunctions;
+
+namespace FuncTasks.Tasks;
+
+/// <summary>The rules of task create, read, replace and delete; storage is <see cref="TaskStore"/>.</summary>
+public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions, TimeProvider clock)
+{
+    public async Task<Versioned<TaskDefinition>> CreateAsync(TaskSpec spec, string? clientId, CancellationToken cancellationToken)
+    {
+        var type = ResolveType(spec);
+        var now = Timestamps.Now(clock);
+        var task = Build(clientId ?? UlidIds.New(clock), spec, type, now, now);
+        return await store.CreateAsync(task, cancellationToken).ConfigureAwait(false)
+            ?? throw Problems.Conflict("task-exists", "A task with this id exists", $"A task with the id '{task.Id}' already exists.");
+    }
+
+    public async Task<Versioned<TaskDefinition>> GetAsync(string id, CancellationToken cancellationToken) =>
+        await store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("task", id);
+
+    public async Task<Versioned<TaskDefinition>> ReplaceAsync(string id, TaskSpec spec, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var type = ResolveType(spec);
+        var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        EnsureMatches(ifMatch, current.Version);
+
+        var task = Build(id, spec, type, current.Value.CreatedAt, Timestamps.Now(clock));
+        var (outcome, version) = await store.ReplaceAsync(task, ifMatch is null ? ETag.All : current.Version, cancellationToken).ConfigureAwait(false);
+        return outcome switch
+        {
+            WriteOutcome.Written => new Versioned<TaskDefinition>(task, version),
+            WriteOutcome.NotFound => throw Problems.NotFound("task", id),
+            _ => throw StaleTask(id),
+        };
+    }
+
+    public async Task DeleteAsync(string id, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var expected = ETag.All;
+        if (ifMatch is not null)
+        {
+            var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            EnsureMatches(ifMatch, current.Version);
+            expected = current.Version;
+        }
+
+        switch (await store.DeleteAsync(id, expected, cancellationToken).ConfigureAwait(false))
+        {
+            case WriteOutcome.NotFound:
+                throw Problems.NotFound("task", id);
+            case WriteOutcome.Stale:
+                throw StaleTask(id);
+        }
+    }
+
+    public Task<ListPage<TaskDefinition>> ListAsync(TaskQuery query, PageRequest page, CancellationToken cancellationToken) =>
+        store.ListAsync(query, page, cancellationToken);
+
+    /// <summary>
+    /// A task is a function task when it says so or, unsaid, when its command names a registered
+    /// function; params belong to function tasks and env to shell tasks.
+    /// </summary>
+    private TaskType ResolveType(TaskSpec spec)
+    {
+        var type = spec.TaskType ?? (functions.Contains(spec.Command) ? TaskType.Function : TaskType.Shell);
+        var errors = new Dictionary<string, string[]>();
+        if (type == TaskType.Function && !functions.Contains(spec.Command))
+        {
+            errors["command"] = [$"no task function named '{spec.Command}' is registered; GET /api/v1/tasks/$functions lists them"];
+        }
+
+        if (type == TaskType.Shell && spec.Params is { } p && p.EnumerateObject().Any())
+        {
+            errors["params"] = ["applies to function tasks only; a shell task takes env"];
+        }
+
+        if (type == TaskType.Function && spec.Env.Count > 0)
+        {
+            errors["env"] = ["applies to shell tasks only; a function task takes params"];
+        }
+
+        if (errors.Count > 0)
+        {
+            throw Problems.Validation(errors);
+        }
+
+        return type;
+    }
+
+    private static TaskDefinition Build(string id, TaskSpec spec, TaskType type, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
+        new(id, spec.Command, type, spec.Params, spec.Env, spec.Enabled, spec.Tags, spec.TimeoutSeconds, spec.Retry, createdAt, updatedAt);
+
+    private static void EnsureMatches(string? ifMatch, ETag current)
+    {
+        if (ifMatch is not null && !HttpETags.Matches(ifMatch, current))
+        {
+            throw Problems.PreconditionFailed("If-Match does not match the task's current ETag; GET it again and retry.");
+        }
+    }
+
+    private static ApiProblemException StaleTask(string id) =>
+        Problems.PreconditionFailed($"The task '{id}' changed while it was being written; GET it again and retry.");
+}

@@ -1,0 +1,149 @@
+using System.Reflection;
+using FuncTasks.Api;
+using FuncTasks.Hosting;
+using FuncTasks.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FuncTasks.Testing.Http;
+
+/// <summary>
+/// Serves the app's HTTP functions in-process the way the Functions host does: every route, method and
+/// entry point comes from functions.metadata (with host.json's route prefix), the function class is
+/// created from DI per request, parameters are bound like the worker binds them (trigger request,
+/// route values, [DurableClient], FunctionContext, CancellationToken), thrown exceptions go through the
+/// app's own <see cref="ProblemMapper"/>, and the returned IActionResult is executed on a real HttpContext.
+/// </summary>
+public sealed class FunctionsTestHost : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private FunctionsTestHost(WebApplication app)
+    {
+        this.app = app;
+        Client = app.GetTestClient();
+        Client.BaseAddress = new Uri("http://localhost/");
+    }
+
+    public HttpClient Client { get; }
+    public IServiceProvider Services => app.Services;
+
+    public static async Task<FunctionsTestHost> StartAsync(
+        IReadOnlyDictionary<string, string?> settings,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddRouting();
+        builder.Services.AddFuncTasksServices(builder.Configuration);
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseRouting();
+        var prefix = FunctionsMetadata.RoutePrefix();
+        var assembly = typeof(ProblemMapper).Assembly;
+        foreach (var function in FunctionsMetadata.HttpFunctions())
+        {
+            var pattern = string.IsNullOrEmpty(prefix) ? function.Route : $"{prefix}/{function.Route}";
+            var method = ResolveEntryPoint(assembly, function.EntryPoint);
+            app.MapMethods(pattern, function.Methods, context => InvokeAsync(context, function, method))
+                .WithDisplayName(function.Name);
+        }
+
+        await app.Services.GetRequiredService<StorageAccount>().EnsureCreatedAsync(CancellationToken.None).ConfigureAwait(false);
+        await app.StartAsync().ConfigureAwait(false);
+        return new FunctionsTestHost(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static MethodInfo ResolveEntryPoint(Assembly assembly, string entryPoint)
+    {
+        var split = entryPoint.LastIndexOf('.');
+        var type = assembly.GetType(entryPoint[..split], throwOnError: true)!;
+        return type.GetMethod(entryPoint[(split + 1)..], BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"Entry point {entryPoint} not found.");
+    }
+
+    private static async Task InvokeAsync(HttpContext context, HttpFunctionMetadata function, MethodInfo method)
+    {
+        IActionResult? result;
+        try
+        {
+            var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(context.RequestServices, method.DeclaringType!);
+            var arguments = method.GetParameters().Select(p => Bind(p, context, function)).ToArray();
+            var returned = method.Invoke(instance, arguments);
+            if (returned is Task task)
+            {
+                await task.ConfigureAwait(false);
+                returned = task.GetType().IsGenericType ? task.GetType().GetProperty("Result")!.GetValue(task) : null;
+            }
+
+            result = returned as IActionResult;
+        }
+        catch (Exception exception)
+        {
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FuncTasks.Testing.Http");
+            result = ProblemMapper.ToResult(Unwrap(exception), context, logger);
+        }
+
+        if (result is not null)
+        {
+            await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor())).ConfigureAwait(false);
+        }
+    }
+
+    private static object? Bind(ParameterInfo parameter, HttpContext context, HttpFunctionMetadata function)
+    {
+        if (parameter.GetCustomAttribute<HttpTriggerAttribute>() is not null)
+        {
+            return parameter.ParameterType == typeof(HttpContext) ? context : context.Request;
+        }
+
+        if (parameter.GetCustomAttribute<DurableClientAttribute>() is not null)
+        {
+            return context.RequestServices.GetRequiredService<DurableTaskClient>();
+        }
+
+        if (parameter.ParameterType == typeof(FunctionContext))
+        {
+            return new TestFunctionContext(context.RequestServices, function.Name, context.RequestAborted);
+        }
+
+        if (parameter.ParameterType == typeof(CancellationToken))
+        {
+            return context.RequestAborted;
+        }
+
+        if (parameter.ParameterType == typeof(string) && context.Request.RouteValues.TryGetValue(parameter.Name!, out var value))
+        {
+            return value?.ToString();
+        }
+
+        throw new InvalidOperationException($"The test host cannot bind parameter '{parameter.Name}' of {function.EntryPoint}.");
+    }
+
+    private static Exception Unwrap(Exception exception) => exception switch
+    {
+        TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        _ => exception,
+    };
+}

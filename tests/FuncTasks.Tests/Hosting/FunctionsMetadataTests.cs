@@ -1,0 +1,73 @@
+using FuncTasks.Testing.Http;
+
+namespace FuncTasks.Tests.Hosting;
+
+/// <summary>
+/// Holds functions.metadata (what the Functions host reads) to the contract's route table, so a route
+/// typo, a wrong verb or a wrong auth level cannot pass.
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    private const string Id = "{id:regex(^(?!\\$))}";
+
+    /// <summary>The contract (shared/spec/api.md): method, route after the <c>api/</c> prefix, auth level.</summary>
+    public static readonly (string Method, string Route, string AuthLevel)[] Contract =
+    [
+        ("POST", "v1/tasks", "Function"),
+        ("GET", "v1/tasks", "Function"),
+        ("GET", $"v1/tasks/{Id}", "Function"),
+        ("PUT", $"v1/tasks/{Id}", "Function"),
+        ("DELETE", $"v1/tasks/{Id}", "Function"),
+        ("GET", "health", "Anonymous"),
+    ];
+
+    [Fact]
+    public void HttpFunctions_MatchTheContract_Exactly()
+    {
+        var actual = FunctionsMetadata.HttpFunctions()
+            .SelectMany(f => f.Methods.Select(m => (Method: m, f.Route, f.AuthLevel)))
+            .Order()
+            .ToList();
+
+        Assert.Equal(Contract.Order().ToList(), actual);
+    }
+
+    [Fact]
+    public void RoutePrefix_IsApi()
+    {
+        Assert.Equal("api", FunctionsMetadata.RoutePrefix());
+    }
+
+    [Fact]
+    public void ParameterSegments_BesideDollarLiterals_RefuseALeadingDollar()
+    {
+        // Under the real host a literal such as v1/tasks/$orphaned does not win over v1/tasks/{id} by itself
+        // (shared/platform-notes.md): every parameter that shares a position with a $-literal must refuse '$'.
+        var routes = FunctionsMetadata.HttpFunctions().Select(f => f.Route.Split('/')).ToList();
+        foreach (var literal in routes)
+        {
+            for (var i = 0; i < literal.Length; i++)
+            {
+                if (!literal[i].StartsWith('$'))
+                {
+                    continue;
+                }
+
+                foreach (var other in routes.Where(r => r.Length == literal.Length && r.Take(i).SequenceEqual(literal.Take(i))))
+                {
+                    if (other[i].StartsWith('{'))
+                    {
+                        Assert.Contains("regex(^(?!\\$))", other[i], StringComparison.Ordinal);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Routes_HaveNoSquareBracketsInRegexes()
+    {
+        // Square brackets inside a route regex broke matching under the real host (every id answered 404).
+        Assert.All(FunctionsMetadata.HttpFunctions(), f => Assert.DoesNotContain('[', f.Route));
+    }
+}

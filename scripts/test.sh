@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every FuncTasks test. Installs what the tests need (the pinned Azurite, NuGet packages),
+# builds the solution, and runs the tests; the tests start their own Azurite on free ports and this
+# script stops, by PID, any that a crashed test run left behind.
+#   scripts/test.sh [extra 'dotnet test' arguments, e.g. --filter FullyQualifiedName~Tasks]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+missing() { echo "scripts/test.sh: $1 is missing. $2" >&2; exit 1; }
+command -v dotnet >/dev/null || missing ".NET SDK 10" "Install it from https://dotnet.microsoft.com/download/dotnet/10.0"
+command -v node >/dev/null || missing "Node.js 20+" "Install it from https://nodejs.org (Azurite runs on it)"
+command -v npm >/dev/null || missing "npm" "It comes with Node.js: https://nodejs.org"
+
+echo "==> Installing the pinned Azurite (npm ci in azurite/)"
+(cd azurite && npm ci --no-audit --no-fund --loglevel=error)
+
+pid_dir="$(mktemp -d)"
+export FUNCTASKS_TEST_PID_DIR="$pid_dir"
+stop_leftovers() {
+  for file in "$pid_dir"/*.pid; do
+    [ -e "$file" ] || continue
+    pid="$(cat "$file")"
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "==> Stopping Azurite left running by the tests (PID $pid)"
+      kill "$pid" 2>/dev/null || true
+    fi
+  done
+  rm -rf "$pid_dir"
+}
+trap stop_leftovers EXIT
+
+echo "==> Building"
+dotnet build FuncTasks.sln --nologo -v quiet -clp:ErrorsOnly
+
+echo "==> Testing"
+dotnet test FuncTasks.sln --no-build --nologo "$@"

@@ -51,6 +51,14 @@ public static class UlidIds
         return new string(chars);
     }
 
+    /// <summary>A ULID derived from another and a label: same time part, random part from a hash, so it is the same every time.</summary>
+    public static string Derive(string ulid, string label)
+    {
+        var bytes = Ulid.Parse(ulid).ToByteArray(); // 6 bytes of time, then 10 random
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ulid + "/" + label)).AsSpan(0, 10).CopyTo(bytes.AsSpan(6));
+        return new Ulid(bytes).ToString();
+    }
+
     /// <summary>Whether the value is made only of Crockford characters and has a ULID's length (inverted or not).</summary>
     public static bool IsKeyShaped(string value) =>
         value.Length == 26 && value.All(c => Crockford.Contains(c, StringComparison.Ordinal));

@@ -1,5 +1,10 @@
+using System.Reflection;
 using Azure.Core.Serialization;
 using FuncTasks.Api;
+using FuncTasks.Artifacts;
+using FuncTasks.Execution;
+using FuncTasks.Gate;
+using FuncTasks.Jobs;
 using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
@@ -18,8 +23,9 @@ public static class FuncTasksRegistration
     /// <summary>Everything the Functions app adds to the worker: services, middleware, serializer.</summary>
     public static FunctionsApplicationBuilder AddFuncTasks(this FunctionsApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddFuncTasksServices(builder.Configuration);
-        builder.Services.AddHostedService<StorageInitializer>();
+        builder.Services.AddHostedService<StartupChecks>();
         // Durable payloads and entity state use the same JSON as the API.
         builder.Services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(ApiJson.Options));
         builder.UseMiddleware<ProblemDetailsMiddleware>();
@@ -30,13 +36,49 @@ public static class FuncTasksRegistration
     public static IServiceCollection AddFuncTasksServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        AddOptions<StorageOptions>(services, StorageOptions.Section);
+        AddOptions<ApiOptions>(services, ApiOptions.Section);
+        AddOptions<ExecutionOptions>(services, ExecutionOptions.Section);
+        AddOptions<ShellOptions>(services, ShellOptions.Section);
+        AddOptions<ConcurrencyOptions>(services, ConcurrencyOptions.Section);
+        AddOptions<StreamOptions>(services, StreamOptions.Section);
 
         services.TryAddSingleton(sp => StorageAccount.FromConfiguration(configuration, sp.GetRequiredService<IOptions<StorageOptions>>()));
-        services.TryAddSingleton<TaskFunctionRegistry>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<StorageAccount>().TableService);
+        services.TryAddSingleton(sp => sp.GetRequiredService<StorageAccount>().BlobService);
         services.TryAddSingleton<TaskStore>();
         services.TryAddSingleton<TaskService>();
+        services.TryAddSingleton<JobStore>();
+        services.TryAddSingleton<JobStreamWriter>();
+        services.TryAddSingleton<ArtifactStore>();
+
+        services.AddTaskFunctions(typeof(FuncTasksRegistration).Assembly);
+        services.TryAddSingleton<TaskFunctionRegistry>();
+        services.TryAddSingleton<TaskFunctionInvoker>();
+        services.TryAddSingleton<ShellRunner>();
+        services.TryAddSingleton<ShellPolicy>();
+        services.TryAddSingleton<JobSchedulerFactory>();
+        services.TryAddSingleton<JobExecutor>();
+        services.TryAddSingleton<JobRecorder>();
         return services;
     }
+
+    /// <summary>Registers the [TaskFunction] methods of an assembly.</summary>
+    public static IServiceCollection AddTaskFunctions(this IServiceCollection services, Assembly assembly)
+    {
+        if (!services.Any(d => d.ImplementationInstance is TaskFunctionSource { Assembly: { } a } && a == assembly))
+        {
+            services.AddSingleton(new TaskFunctionSource(assembly, null, null, null));
+        }
+
+        return services;
+    }
+
+    /// <summary>Registers a delegate (a lambda or a method group) as the task function <paramref name="name"/>.</summary>
+    public static IServiceCollection AddTaskFunction(this IServiceCollection services, string name, Delegate function, string? description = null) =>
+        services.AddSingleton(new TaskFunctionSource(null, name, function, description));
+
+    private static void AddOptions<TOptions>(IServiceCollection services, string section)
+        where TOptions : class =>
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
 }

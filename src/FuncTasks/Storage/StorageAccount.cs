@@ -19,6 +19,7 @@ public sealed class StorageAccount
         BlobService = blobs;
         Tasks = tables.GetTableClient(prefix + "tasks");
         Jobs = tables.GetTableClient(prefix + "jobs");
+        ArtifactIndex = tables.GetTableClient(prefix + "artifacts");
         Artifacts = blobs.GetBlobContainerClient(prefix + "-artifacts");
     }
 
@@ -26,6 +27,9 @@ public sealed class StorageAccount
     public BlobServiceClient BlobService { get; }
     public TableClient Tasks { get; }
     public TableClient Jobs { get; }
+
+    /// <summary>One row per artifact (its metadata); the content is the blob of the same id.</summary>
+    public TableClient ArtifactIndex { get; }
     public BlobContainerClient Artifacts { get; }
 
     /// <summary>Creates the tables and the container if they are missing (idempotent).</summary>
@@ -33,6 +37,7 @@ public sealed class StorageAccount
     {
         await Tasks.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await ArtifactIndex.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 

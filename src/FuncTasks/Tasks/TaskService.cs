@@ -1,12 +1,13 @@
 using Azure;
 using FuncTasks.Api;
+using FuncTasks.Execution;
 using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
 
 namespace FuncTasks.Tasks;
 
 /// <summary>The rules of task create, read, replace and delete; storage is <see cref="TaskStore"/>.</summary>
-public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions, TimeProvider clock)
+public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions, ShellPolicy shell, TimeProvider clock)
 {
     public async Task<Versioned<TaskDefinition>> CreateAsync(TaskSpec spec, string? clientId, CancellationToken cancellationToken)
     {
@@ -81,9 +82,23 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
             errors["env"] = ["applies to shell tasks only; a function task takes params"];
         }
 
+        if (type == TaskType.Function && functions.Find(spec.Command) is { } function)
+        {
+            // Stored defaults must fit the function; required ones may still come with each $execute.
+            foreach (var (field, messages) in TaskArguments.Check(function, spec.Params, requireAll: false))
+            {
+                errors[field] = messages;
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw Problems.Validation(errors);
+        }
+
+        if (type == TaskType.Shell)
+        {
+            shell.EnsureAllowed(spec.Command, "command");
         }
 
         return type;

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs.Models;
+using FuncTasks.Api;
+using FuncTasks.Jobs;
+using FuncTasks.Storage;
+
+namespace FuncTasks.Artifacts;
+
+/// <summary>
+/// Artifacts: the content is a blob named by the artifact's ULID, the metadata one Table row keyed the
+/// same way (so lists filter and page like the other resources). Writes are idempotent by id, which
+/// makes an activity that runs twice leave one artifact. Task functions get an instance bound to their
+/// job (<see cref="ForJob"/>), so what they save is linked to the job and, by default, to its result.
+/// </summary>
+public sealed class ArtifactStore
+{
+    private const string Partition = "artifact";
+    private readonly StorageAccount storage;
+    private readonly TimeProvider clock;
+    private readonly JobContext? job;
+
+    public ArtifactStore(StorageAccount storage, TimeProvider clock)
+        : this(storage, clock, null)
+    {
+    }
+
+    private ArtifactStore(StorageAccount storage, TimeProvider clock, JobContext? job)
+    {
+        this.storage = storage;
+        this.clock = clock;
+        this.job = job;
+    }
+
+    /// <summary>This store, saving on behalf of a job: new artifacts carry its job and task ids.</summary>
+    public ArtifactStore ForJob(JobContext context) => new(storage, clock, context);
+
+    /// <summary>Saves a JSON value. Within a job its parent defaults to the job's result artifact.</summary>
+    public Task<Artifact> SaveAsync(object? data, string? parentId = null, CancellationToken cancellationToken = default) =>
+        WriteAsync(UlidIds.New(clock), DefaultLinks(parentId), Artifact.JsonContentType,
+            BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(data, ApiJson.Options)), cancellationToken);
+
+    /// <summary>Saves raw content (a file, an image, text) with its content type.</summary>
+    public Task<Artifact> SaveContentAsync(BinaryData content, string contentType, string? parentId = null, CancellationToken cancellationToken = default) =>
+        WriteAsync(UlidIds.New(clock), DefaultLinks(parentId), contentType, content, cancellationToken);
+
+    /// <summary>Writes (or rewrites) the artifact <paramref name="id"/>: blob first, then its row.</summary>
+    internal async Task<Artifact> WriteAsync(string id, ArtifactLinks links, string contentType, BinaryData content, CancellationToken cancellationToken)
+    {
+        await storage.Artifacts.GetBlobClient(id).UploadAsync(content, new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+        }, cancellationToken).ConfigureAwait(false);
+        return await IndexAsync(id, links, contentType, content.ToMemory().Length, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the artifact <paramref name="id"/> from a stream (large output), blob then row.</summary>
+    internal async Task<Artifact> WriteAsync(string id, ArtifactLinks links, string contentType, Stream content, CancellationToken cancellationToken)
+    {
+        await storage.Artifacts.GetBlobClient(id).UploadAsync(content, new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+        }, cancellationToken).ConfigureAwait(false);
+        return await IndexAsync(id, links, contentType, content.Length, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Artifact?> GetAsync(string id, bool includeData, CancellationToken cancellationToken)
+    {
+        var row = await storage.ArtifactIndex.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!row.HasValue)
+        {
+            return null;
+        }
+
+        var artifact = FromEntity(row.Value!);
+        if (!includeData || !artifact.IsJson)
+        {
+            return artifact;
+        }
+
+        try
+        {
+            var content = await storage.Artifacts.GetBlobClient(id).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            using var document = JsonDocument.Parse(content.Value.Content);
+            return artifact with { Data = document.RootElement.Clone() };
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null; // deleted meanwhile
+        }
+    }
+
+    /// <summary>The artifact and a stream of its content, or null.</summary>
+    public async Task<(Artifact Artifact, Stream Content)?> OpenAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(id, includeData: false, cancellationToken).ConfigureAwait(false) is not { } artifact)
+        {
+            return null;
+        }
+
+        try
+        {
+            var stream = await storage.Artifacts.GetBlobClient(id).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (artifact, stream);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deletes the artifact and the artifacts whose parent it is; false when it did not exist.</summary>
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and ParentId eq {id}");
+        await foreach (var child in storage.ArtifactIndex.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            await DeleteAsync(child.RowKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        var response = await storage.ArtifactIndex.DeleteEntityAsync(Partition, id, ETag.All, cancellationToken).ConfigureAwait(false);
+        await storage.Artifacts.DeleteBlobIfExistsAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.Status != 404;
+    }
+
+    public Task<ListPage<Artifact>> ListAsync(ArtifactQuery query, PageRequest page, CancellationToken cancellationToken)
+    {
+        var filters = new List<string>();
+        if (query.JobId is { } jobId)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"JobId eq {jobId}"));
+        }
+
+        if (query.TaskId is { } taskId)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"TaskId eq {taskId}"));
+        }
+
+        if (query.ParentId is { } parentId)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"ParentId eq {parentId}"));
+        }
+
+        return TablePager.ReadAsync(storage.ArtifactIndex, Partition, string.Join(" and ", filters), page, FromEntity, cancellationToken);
+    }
+
+    private ArtifactLinks DefaultLinks(string? parentId) =>
+        new(job?.JobId, job?.TaskId, parentId ?? job?.ResultArtifactId);
+
+    private async Task<Artifact> IndexAsync(string id, ArtifactLinks links, string contentType, long size, CancellationToken cancellationToken)
+    {
+        var artifact = new Artifact(id, links.JobId, links.TaskId, links.ParentId, contentType, size, Timestamps.Now(clock));
+        try
+        {
+            await storage.ArtifactIndex.AddEntityAsync(ToEntity(artifact), cancellationToken).ConfigureAwait(false);
+            return artifact;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // Written before (an activity that ran again): rewrite it, keeping its first creation time.
+            var existing = await storage.ArtifactIndex.GetEntityAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            artifact = artifact with { CreatedAt = FromEntity(existing.Value).CreatedAt };
+            await storage.ArtifactIndex.UpsertEntityAsync(ToEntity(artifact), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return artifact;
+        }
+    }
+
+    private static TableEntity ToEntity(Artifact artifact) => new(Partition, artifact.Id)
+    {
+        ["JobId"] = artifact.JobId,
+        ["TaskId"] = artifact.TaskId,
+        ["ParentId"] = artifact.ParentId,
+        ["ContentType"] = artifact.ContentType,
+        ["SizeBytes"] = artifact.SizeBytes,
+        ["CreatedAt"] = artifact.CreatedAt,
+    };
+
+    private static Artifact FromEntity(TableEntity entity) => new(
+        entity.RowKey,
+        entity.GetString("JobId"),
+        entity.GetString("TaskId"),
+        entity.GetString("ParentId"),
+        entity.GetString("ContentType") ?? "application/octet-stream",
+        entity.GetInt64("SizeBytes") ?? 0,
+        entity.GetDateTimeOffset("CreatedAt") ?? entity.Timestamp ?? default);
+}

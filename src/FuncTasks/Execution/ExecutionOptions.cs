@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FuncTasks.Execution;
+
+/// <summary>How jobs run (section <c>FuncTasks:Execution</c>).</summary>
+public sealed class ExecutionOptions
+{
+    public const string Section = "FuncTasks:Execution";
+
+    /// <summary>Timeout of a job whose task sets none.</summary>
+    [Range(1, 86400)]
+    public int DefaultTimeoutSeconds { get; set; } = 3600;
+
+    /// <summary>Bytes of stdout and of stderr kept inline in a shell result; past it the full stream is a child artifact.</summary>
+    [Range(1024, 4 * 1024 * 1024)]
+    public int InlineOutputBytes { get; set; } = 64 * 1024;
+
+    /// <summary>How often a running job looks at its record to notice a cancel (it may run on another instance).</summary>
+    [Range(50, 60_000)]
+    public int CancelPollMilliseconds { get; set; } = 1000;
+}
+
+/// <summary>Shell tasks (section <c>FuncTasks:Shell</c>).</summary>
+public sealed class ShellOptions
+{
+    public const string Section = "FuncTasks:Shell";
+
+    /// <summary>Off by default: a deployment opts in. The local sample settings turn it on.</summary>
+    public bool Enabled { get; set; }
+}

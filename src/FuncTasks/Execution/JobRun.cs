@@ -1,0 +1,28 @@
+using System.Text.Json;
+using FuncTasks.Jobs;
+using FuncTasks.Tasks;
+
+namespace FuncTasks.Execution;
+
+/// <summary>
+/// Everything a job's orchestration needs, fixed when the job is accepted: the task as it was then,
+/// the effective params and env, the timeout, and the id its result artifact will have (chosen up
+/// front, so a rerun activity rewrites the same artifact instead of adding one).
+/// </summary>
+public sealed record JobRun(
+    string JobId,
+    TaskDefinition Task,
+    JsonElement? Params,
+    IReadOnlyDictionary<string, string> Env,
+    int TimeoutSeconds,
+    string ResultArtifactId,
+    bool UseGate)
+{
+    /// <summary>When the orchestration asked the gate for a permit and when it got it (context time).</summary>
+    public DateTimeOffset? PermitRequestedAt { get; init; }
+
+    public DateTimeOffset? PermitGrantedAt { get; init; }
+}
+
+/// <summary>What a job's orchestration returns: how the job ended.</summary>
+public sealed record JobOutcome(JobStatus Status, JobError? Error);

@@ -1,0 +1,229 @@
+using System.Text.Json;
+using FuncTasks.Api;
+using FuncTasks.Gate;
+using FuncTasks.Jobs;
+using FuncTasks.TaskFunctions;
+using FuncTasks.Tasks;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Entities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FuncTasks.Execution;
+
+/// <summary>
+/// Starts, cancels and deletes jobs. <see cref="ExecuteAsync"/> checks everything it can before
+/// anything is scheduled, writes the pending record, then starts the job's orchestration (instance
+/// id = job id). Task functions can have it injected to start other tasks.
+/// </summary>
+public sealed partial class JobScheduler
+{
+    public const string CancelEvent = "cancel";
+
+    private readonly DurableTaskClient client;
+    private readonly TaskStore tasks;
+    private readonly JobStore jobs;
+    private readonly TaskFunctionRegistry functions;
+    private readonly ExecutionOptions execution;
+    private readonly ShellPolicy shell;
+    private readonly ConcurrencyOptions concurrency;
+    private readonly TimeProvider clock;
+    private readonly ILogger logger;
+
+    internal JobScheduler(DurableTaskClient client, TaskStore tasks, JobStore jobs, TaskFunctionRegistry functions,
+        ExecutionOptions execution, ShellPolicy shell, ConcurrencyOptions concurrency, TimeProvider clock, ILogger logger)
+    {
+        this.client = client;
+        this.tasks = tasks;
+        this.jobs = jobs;
+        this.functions = functions;
+        this.execution = execution;
+        this.shell = shell;
+        this.concurrency = concurrency;
+        this.clock = clock;
+        this.logger = logger;
+    }
+
+    /// <summary>Accepts a job for the task and starts it; the job as accepted (pending).</summary>
+    public async Task<Job> ExecuteAsync(string taskId, ExecuteRequest request, CancellationToken cancellationToken = default)
+    {
+        var task = (await tasks.GetAsync(taskId, cancellationToken).ConfigureAwait(false))?.Value
+            ?? throw Problems.NotFound("task", taskId);
+        if (!task.Enabled)
+        {
+            throw Problems.Conflict("task-disabled", "The task is disabled",
+                $"The task '{taskId}' is disabled{(task.DisabledReason is { } why ? $" ({why})" : string.Empty)}; enable it with PUT to execute it.");
+        }
+
+        JsonElement? parameters = null;
+        var env = ExecuteRequest.MergeEnv(task.Env, null);
+        if (task.TaskType == TaskType.Function)
+        {
+            var function = functions.Find(task.Command) ?? throw Problems.Conflict("function-not-registered",
+                "The task's function is not registered",
+                $"No task function named '{task.Command}' is registered in this app; GET /api/v1/tasks/$orphaned lists such tasks.");
+            if (request.Env is { Count: > 0 })
+            {
+                throw Problems.Validation("env", "applies to shell tasks only; a function task takes params");
+            }
+
+            parameters = ExecuteRequest.MergeParams(task.Params, request.Params);
+            var errors = TaskArguments.Check(function, parameters, requireAll: true);
+            if (errors.Count > 0)
+            {
+                throw Problems.Validation(errors, $"The params do not fit the task function '{function.Name}'; see errors.");
+            }
+        }
+        else
+        {
+            shell.EnsureAllowed(task.Command, "command");
+            if (request.Params is { } p && p.EnumerateObject().Any())
+            {
+                throw Problems.Validation("params", "applies to function tasks only; a shell task takes env");
+            }
+
+            env = ExecuteRequest.MergeEnv(task.Env, request.Env);
+        }
+
+        var job = new Job(UlidIds.New(clock), task.Id, task.TaskType, task.Command, parameters, JobStatus.Pending,
+            Timestamps.Now(clock), null, null, null, null, null, null);
+        await jobs.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+
+        var run = new JobRun(job.Id, task, parameters, env, task.TimeoutSeconds ?? execution.DefaultTimeoutSeconds,
+            UlidIds.New(clock), concurrency.Enabled);
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(JobOrchestrator.Name, run, new StartOrchestrationOptions(job.Id), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Nothing will run it: say so on the record rather than leave it pending.
+            await jobs.UpdateAsync(job.Id, j => j.Status == JobStatus.Pending
+                ? j with { Status = JobStatus.Failed, FinishedAt = Timestamps.Now(clock), Error = new JobError("scheduling_failed", ex.Message) }
+                : null, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        LogJobAccepted(logger, job.Id, task.Id, task.TaskType);
+        return job;
+    }
+
+    /// <summary>Cancels a pending or running job; a running shell process is killed by its activity.</summary>
+    public async Task<Job> CancelAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var wasFinished = false;
+        var job = await jobs.UpdateAsync(jobId, j =>
+        {
+            wasFinished = j.IsFinished;
+            return wasFinished ? null : j with
+            {
+                Status = JobStatus.Canceled,
+                FinishedAt = Timestamps.Now(clock),
+                Error = new JobError("canceled", "Canceled by a client."),
+            };
+        }, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("job", jobId);
+
+        if (wasFinished)
+        {
+            throw Problems.Conflict("job-finished", "The job has already finished",
+                $"The job '{jobId}' is {EnumNames.ToSnake(job.Status)}; only pending or running jobs can be canceled.");
+        }
+
+        // Wakes the orchestration if it is waiting for a permit; a running activity notices the record.
+        await RaiseCancelAsync(jobId, cancellationToken).ConfigureAwait(false);
+        LogJobCanceled(logger, jobId);
+        return job;
+    }
+
+    /// <summary>Cancels the job if it is still going, then removes its orchestration history and its record.</summary>
+    public async Task DeleteAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var job = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("job", jobId);
+        if (!job.IsFinished)
+        {
+            try
+            {
+                await CancelAsync(jobId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ApiProblemException ex) when (ex.Status == 409)
+            {
+                // It finished meanwhile.
+            }
+        }
+
+        await RemoveOrchestrationAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (concurrency.Enabled)
+        {
+            // A terminated orchestration cannot return its permit: return it here (release is idempotent).
+            await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, jobId, cancellation: cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        await jobs.DeleteAsync(jobId, cancellationToken).ConfigureAwait(false);
+        LogJobDeleted(logger, jobId);
+    }
+
+    private async Task RaiseCancelAsync(string jobId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.RaiseEventAsync(jobId, CancelEvent, jobId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogCancelEventNotDelivered(logger, ex, jobId);
+        }
+    }
+
+    private async Task RemoveOrchestrationAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var instance = await client.GetInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (instance is null)
+        {
+            return;
+        }
+
+        if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended)
+        {
+            await client.TerminateInstanceAsync(jobId, new TerminateInstanceOptions("The job was deleted."), cancellationToken).ConfigureAwait(false);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(TimeSpan.FromSeconds(30));
+            try
+            {
+                await client.WaitForInstanceCompletionAsync(jobId, wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogTerminateSlow(logger, jobId);
+                return; // the record still goes; the history stays (Durable purges only finished instances)
+            }
+        }
+
+        await client.PurgeInstanceAsync(jobId, cancellation: cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Job {JobId} accepted for task {TaskId} ({TaskType})")]
+    private static partial void LogJobAccepted(ILogger logger, string jobId, string taskId, TaskType taskType);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Job {JobId} canceled by a client")]
+    private static partial void LogJobCanceled(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Job {JobId} deleted with its orchestration history")]
+    private static partial void LogJobDeleted(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Cancel event for job {JobId} was not delivered to its orchestration")]
+    private static partial void LogCancelEventNotDelivered(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Orchestration of job {JobId} did not end within 30 s of terminate; its history is kept")]
+    private static partial void LogTerminateSlow(ILogger logger, string jobId);
+}
+
+/// <summary>Makes <see cref="JobScheduler"/>s for a Durable client (HTTP triggers and activities each get theirs from a binding).</summary>
+public sealed class JobSchedulerFactory(TaskStore tasks, JobStore jobs, TaskFunctionRegistry functions,
+    IOptions<ExecutionOptions> execution, ShellPolicy shell, IOptions<ConcurrencyOptions> concurrency, TimeProvider clock, ILoggerFactory loggers)
+{
+    public JobScheduler Create(DurableTaskClient client) =>
+        new(client, tasks, jobs, functions, execution.Value, shell, concurrency.Value, clock, loggers.CreateLogger<JobScheduler>());
+}

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using FuncTasks.Api;
+using FuncTasks.Storage;
+using FuncTasks.Tasks;
+
+namespace FuncTasks.Jobs;
+
+public sealed record JobQuery(JobStatus? Status, string? TaskId);
+
+/// <summary>
+/// Job records in Table storage: one partition, RowKey = the job's ULID inverted, so RowKey order is
+/// newest first and a read by id is still a point read. Every change goes through
+/// <see cref="UpdateAsync"/>, an optimistic read-change-write loop, so concurrent writers (the
+/// activity, a cancel, the sweep) never overwrite each other's transitions.
+/// </summary>
+public sealed class JobStore(StorageAccount storage)
+{
+    private const string Partition = "job";
+    private readonly TableClient table = storage.Jobs;
+
+    public async Task CreateAsync(Job job, CancellationToken cancellationToken) =>
+        await table.AddEntityAsync(ToEntity(job), cancellationToken).ConfigureAwait(false);
+
+    public async Task<Job?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, UlidIds.Invert(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? FromEntity(response.Value!) : null;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the current record and writes it if it is still current,
+    /// retrying on a concurrent write. <paramref name="change"/> returns null to leave the record as is.
+    /// Returns the record as written (or as found when unchanged), or null when there is no such job.
+    /// </summary>
+    public async Task<Job?> UpdateAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, UlidIds.Invert(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!response.HasValue)
+            {
+                return null;
+            }
+
+            var current = FromEntity(response.Value!);
+            if (change(current) is not { } changed || changed == current)
+            {
+                return current;
+            }
+
+            try
+            {
+                await table.UpdateEntityAsync(ToEntity(changed), response.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return changed;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+                // Someone else wrote (or deleted) it in between: read again and reconsider.
+            }
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var response = await table.DeleteEntityAsync(Partition, UlidIds.Invert(id), ETag.All, cancellationToken).ConfigureAwait(false);
+        return response.Status != 404;
+    }
+
+    public Task<ListPage<Job>> ListAsync(JobQuery query, PageRequest page, CancellationToken cancellationToken)
+    {
+        var filters = new List<string>();
+        if (query.Status is { } status)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"Status eq {EnumNames.ToSnake(status)}"));
+        }
+
+        if (query.TaskId is { } taskId)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"TaskId eq {taskId}"));
+        }
+
+        return TablePager.ReadAsync(table, Partition, string.Join(" and ", filters), page, FromEntity, cancellationToken);
+    }
+
+    /// <summary>Jobs whose record says pending or running (for the sweep).</summary>
+    public async IAsyncEnumerable<Job> ScanUnfinishedAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and (Status eq {"pending"} or Status eq {"running"})");
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return FromEntity(entity);
+        }
+    }
+
+    private static TableEntity ToEntity(Job job) => new(Partition, UlidIds.Invert(job.Id))
+    {
+        ["Id"] = job.Id,
+        ["TaskId"] = job.TaskId,
+        ["TaskType"] = EnumNames.ToSnake(job.TaskType),
+        ["Command"] = job.Command,
+        ["Params"] = job.Params?.GetRawText(),
+        ["Status"] = EnumNames.ToSnake(job.Status),
+        ["SubmittedAt"] = job.SubmittedAt,
+        ["StartedAt"] = job.StartedAt,
+        ["FinishedAt"] = job.FinishedAt,
+        ["Error"] = job.Error is null ? null : JsonSerializer.Serialize(job.Error, ApiJson.Options),
+        ["ExitCode"] = job.ExitCode,
+        ["ArtifactId"] = job.ArtifactId,
+        ["Progress"] = job.Progress is null ? null : JsonSerializer.Serialize(job.Progress, ApiJson.Options),
+        ["PermitRequestedAt"] = job.PermitRequestedAt,
+        ["PermitGrantedAt"] = job.PermitGrantedAt,
+        ["Attempt"] = job.Attempt,
+    };
+
+    private static Job FromEntity(TableEntity entity) => new(
+        entity.GetString("Id"),
+        entity.GetString("TaskId"),
+        entity.GetString("TaskType") == "shell" ? TaskType.Shell : TaskType.Function,
+        entity.GetString("Command"),
+        entity.GetString("Params") is { } p ? JsonDocument.Parse(p).RootElement.Clone() : null,
+        Enum.Parse<JobStatus>(entity.GetString("Status"), ignoreCase: true),
+        entity.GetDateTimeOffset("SubmittedAt") ?? default,
+        entity.GetDateTimeOffset("StartedAt"),
+        entity.GetDateTimeOffset("FinishedAt"),
+        entity.GetString("Error") is { } e ? JsonSerializer.Deserialize<JobError>(e, ApiJson.Options) : null,
+        entity.GetInt32("ExitCode"),
+        entity.GetString("ArtifactId"),
+        entity.GetString("Progress") is { } pr ? JsonSerializer.Deserialize<JobProgress>(pr, ApiJson.Options) : null)
+    {
+        PermitRequestedAt = entity.GetDateTimeOffset("PermitRequestedAt"),
+        PermitGrantedAt = entity.GetDateTimeOffset("PermitGrantedAt"),
+        Attempt = entity.GetInt32("Attempt") ?? 0,
+    };
+}

@@ -1,0 +1,91 @@
+using FuncTasks.Api;
+using FuncTasks.Execution;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+
+namespace FuncTasks.Jobs;
+
+/// <summary>The answer of <c>$execute</c>.</summary>
+public sealed record JobAcceptedResponse(string JobId, string TaskId, JobStatus Status, JobLinks Links, DurableManagementUrls Durable);
+
+public sealed record JobLinks(string Job, string Stream);
+
+/// <summary>HTTP triggers for executing tasks and following, canceling and deleting jobs.</summary>
+public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobStreamWriter stream, IOptions<ApiOptions> api)
+{
+    [Function("ExecuteTask")]
+    public async Task<IActionResult> Execute(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/tasks/{id}/$execute")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context,
+        CancellationToken cancellationToken)
+    {
+        var taskId = UlidIds.Parse(id, "id");
+        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken).ConfigureAwait(false);
+        var job = await schedulers.Create(client).ExecuteAsync(taskId, ExecuteRequest.Parse(body), cancellationToken).ConfigureAwait(false);
+
+        var location = $"/api/v1/jobs/{job.Id}";
+        var answer = new JobAcceptedResponse(job.Id, job.TaskId, job.Status, new JobLinks(location, $"{location}/$stream"),
+            DurableLinks.For(client, job.Id, request, context));
+        return ApiResults.Accepted(answer).WithHeader("Location", location).WithHeader("Retry-After", "1");
+    }
+
+    [Function("ListJobs")]
+    public async Task<IActionResult> List(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/jobs")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        var page = PageRequest.FromQuery(request.Query);
+        var query = new JobQuery(QueryFilters.Enum<JobStatus>(request.Query, "status"), QueryFilters.Id(request.Query, "task_id"));
+        return ApiResults.Ok(await jobs.ListAsync(query, page, cancellationToken).ConfigureAwait(false));
+    }
+
+    [Function("GetJob")]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/jobs/{id}")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken)
+    {
+        var jobId = UlidIds.Parse(id, "id");
+        return ApiResults.Ok(await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("job", jobId));
+    }
+
+    [Function("CancelJob")]
+    public async Task<IActionResult> Cancel(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/jobs/{id}/$cancel")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        var job = await schedulers.Create(client).CancelAsync(UlidIds.Parse(id, "id"), cancellationToken).ConfigureAwait(false);
+        return ApiResults.Accepted(job);
+    }
+
+    [Function("DeleteJob")]
+    public async Task<IActionResult> Delete(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "v1/jobs/{id}")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        await schedulers.Create(client).DeleteAsync(UlidIds.Parse(id, "id"), cancellationToken).ConfigureAwait(false);
+        return ApiResults.NoContent();
+    }
+
+    [Function("StreamJob")]
+    public async Task<IActionResult> Stream(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/jobs/{id}/$stream")] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var jobId = UlidIds.Parse(id, "id");
+        var job = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("job", jobId);
+        await stream.WriteAsync(request.HttpContext, job, cancellationToken).ConfigureAwait(false);
+        return new AlreadyWrittenResult();
+    }
+}

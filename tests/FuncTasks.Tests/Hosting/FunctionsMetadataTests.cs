@@ -18,6 +18,17 @@ public sealed class FunctionsMetadataTests
         ("GET", $"v1/tasks/{Id}", "Function"),
         ("PUT", $"v1/tasks/{Id}", "Function"),
         ("DELETE", $"v1/tasks/{Id}", "Function"),
+        ("POST", "v1/tasks/{id}/$execute", "Function"),
+        ("GET", "v1/tasks/$functions", "Function"),
+        ("GET", "v1/jobs", "Function"),
+        ("GET", "v1/jobs/{id}", "Function"),
+        ("POST", "v1/jobs/{id}/$cancel", "Function"),
+        ("DELETE", "v1/jobs/{id}", "Function"),
+        ("GET", "v1/jobs/{id}/$stream", "Function"),
+        ("GET", "v1/artifacts", "Function"),
+        ("GET", "v1/artifacts/{id}", "Function"),
+        ("GET", "v1/artifacts/{id}/$download", "Function"),
+        ("DELETE", "v1/artifacts/{id}", "Function"),
         ("GET", "health", "Anonymous"),
     ];
 
@@ -30,6 +41,20 @@ public sealed class FunctionsMetadataTests
             .ToList();
 
         Assert.Equal(Contract.Order().ToList(), actual);
+    }
+
+    [Fact]
+    public void DurableFunctions_AreTheOnesTheTestEngineRuns()
+    {
+        // The in-process engine registers the app's classes under these names; the host uses functions.metadata.
+        using var document = FunctionsMetadata.ReadDocument();
+        var actual = document.RootElement.EnumerateArray()
+            .Select(f => (Kind: f.GetProperty("bindings")[0].GetProperty("type").GetString()!, Name: f.GetProperty("name").GetString()!))
+            .Where(f => f.Kind is "orchestrationTrigger" or "activityTrigger" or "entityTrigger")
+            .Order()
+            .ToList();
+        var expected = FuncTasks.Testing.AppDurableWiring.Names.SelectMany(kind => kind.Value.Select(name => (Kind: kind.Key, Name: name))).Order().ToList();
+        Assert.Equal(expected, actual);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class HealthTests
         await using var host = await FuncTasks.Testing.Http.FunctionsTestHost.StartAsync(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["FuncTasks:Storage:TablePrefix"] = UniqueName.Lowercase("h"),
+            ["FuncTasks:Storage:TablePrefix"] = FuncTasks.Testing.TestNames.Unique("h"),
         });
 
         azurite.Stop();

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using FuncTasks.Storage;
-using FuncTasks.Testing.Http;
+using FuncTasks.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FuncTasks.Tests.Infrastructure;
@@ -15,46 +15,43 @@ namespace FuncTasks.Tests.Infrastructure;
 /// </summary>
 public sealed class AppHost : IAsyncDisposable
 {
-    private readonly FunctionsTestHost host;
+    private readonly FuncTasksTestApp app;
 
-    private AppHost(FunctionsTestHost host, string prefix)
-    {
-        this.host = host;
-        Prefix = prefix;
-    }
+    private AppHost(FuncTasksTestApp app) => this.app = app;
 
-    public string Prefix { get; }
-    public HttpClient Client => host.Client;
-    public IServiceProvider Services => host.Services;
-    public StorageAccount Storage => Services.GetRequiredService<StorageAccount>();
+    public string Prefix => app.Prefix;
+    public HttpClient Client => app.Client;
+    public IServiceProvider Services => app.Services;
+    public StorageAccount Storage => app.Storage;
+    public FuncTasksTestApp App => app;
+
+    /// <summary>The durable client (apps started with <c>withDurable</c>).</summary>
+    public Microsoft.DurableTask.Client.DurableTaskClient DurableClient => app.DurableClient;
 
     public static async Task<AppHost> StartAsync(
         IReadOnlyDictionary<string, string?>? extraSettings = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        bool withDurable = false)
     {
         var azurite = await SharedAzurite.GetAsync();
-        var prefix = UniqueName.Lowercase("t");
-        var settings = new Dictionary<string, string?>
+        return new AppHost(await FuncTasksTestApp.StartAsync(new FuncTasksTestAppOptions
         {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["FuncTasks:Storage:TablePrefix"] = prefix,
-        };
-        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-
-        return new AppHost(await FunctionsTestHost.StartAsync(settings, configureServices), prefix);
+            StorageConnectionString = azurite.ConnectionString,
+            WithDurable = withDurable,
+            Settings = extraSettings ?? new Dictionary<string, string?>(),
+            ConfigureServices = configureServices,
+        }));
     }
 
     public async ValueTask DisposeAsync()
     {
         var storage = Storage;
-        await host.DisposeAsync();
+        await app.DisposeAsync();
         try
         {
             await storage.Tasks.DeleteAsync();
             await storage.Jobs.DeleteAsync();
+            await storage.ArtifactIndex.DeleteAsync();
             await storage.Artifacts.DeleteIfExistsAsync();
         }
         catch (Azure.RequestFailedException)
@@ -93,7 +90,7 @@ public sealed class AppHost : IAsyncDisposable
     public async Task<string> SnapshotAsync()
     {
         var builder = new StringBuilder();
-        foreach (var table in new[] { Storage.Tasks, Storage.Jobs })
+        foreach (var table in new[] { Storage.Tasks, Storage.Jobs, Storage.ArtifactIndex })
         {
             await foreach (var entity in table.QueryAsync<TableEntity>())
             {
@@ -109,17 +106,6 @@ public sealed class AppHost : IAsyncDisposable
 
         return builder.ToString();
     }
-}
-
-public static class UniqueName
-{
-    private static int counter;
-
-    /// <summary>A short name unique to this test run: letters and digits only, starting with <paramref name="start"/>.</summary>
-    public static string Lowercase(string start) =>
-        start + Environment.ProcessId.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
-              + Interlocked.Increment(ref counter).ToString(System.Globalization.CultureInfo.InvariantCulture)
-              + Guid.NewGuid().ToString("N")[..6];
 }
 
 public static class Json
@@ -160,6 +146,54 @@ public static class Json
             Assert.True(messages.GetArrayLength() > 0);
         }
 
+        return body;
+    }
+}
+
+public static class JobWaits
+{
+    /// <summary>Polls the job until its status is one of <paramref name="statuses"/> (default: a terminal one).</summary>
+    public static async Task<System.Text.Json.JsonElement> UntilAsync(AppHost app, string jobId, TimeSpan? timeout = null, params string[] statuses)
+    {
+        statuses = statuses.Length == 0 ? ["completed", "failed", "canceled"] : statuses;
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        System.Text.Json.JsonElement job = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await app.GetAsync($"/api/v1/jobs/{jobId}");
+            job = await Json.ReadAsync(response);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET job {jobId}: {(int)response.StatusCode} {job}");
+            if (statuses.Contains(job.GetProperty("status").GetString()))
+            {
+                return job;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"Job {jobId} did not reach {string.Join("/", statuses)}: {job}");
+    }
+
+    /// <summary>Creates a task, executes it (asserting 202) and returns the job id.</summary>
+    public static async Task<string> ExecuteAsync(AppHost app, string taskJson, string? executeBody = null)
+    {
+        var taskId = (await app.CreateTaskAsync(taskJson)).GetProperty("id").GetString()!;
+        return await ExecuteTaskAsync(app, taskId, executeBody);
+    }
+
+    public static async Task<string> ExecuteTaskAsync(AppHost app, string taskId, string? executeBody = null)
+    {
+        using var response = await app.PostAsync($"/api/v1/tasks/{taskId}/$execute", executeBody);
+        var body = await Json.ReadAsync(response);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"$execute: {(int)response.StatusCode} {body}");
+        return body.GetProperty("job_id").GetString()!;
+    }
+
+    public static async Task<System.Text.Json.JsonElement> ArtifactAsync(AppHost app, string artifactId)
+    {
+        using var response = await app.GetAsync($"/api/v1/artifacts/{artifactId}");
+        var body = await Json.ReadAsync(response);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET artifact: {(int)response.StatusCode} {body}");
         return body;
     }
 }

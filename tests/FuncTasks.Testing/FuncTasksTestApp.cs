@@ -1,0 +1,128 @@
+using FuncTasks.Storage;
+using FuncTasks.Testing.Durable;
+using FuncTasks.Testing.Http;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FuncTasks.Testing;
+
+/// <summary>
+/// One instance of the app for a test: its HTTP functions (routed by functions.metadata) and, when
+/// asked, its orchestrations, activities and entity on the real durable engine, all on one Azurite,
+/// with tables, container and task hub of its own. Several instances can share a task hub and tables
+/// (<see cref="FuncTasksTestAppOptions.Prefix"/>, <see cref="FuncTasksTestAppOptions.TaskHub"/>) to act as a scaled-out app.
+/// </summary>
+public sealed class FuncTasksTestApp : IAsyncDisposable
+{
+    private readonly FunctionsTestHost http;
+    private readonly ClientHolder holder;
+
+    private FuncTasksTestApp(FunctionsTestHost http, DurableTestHost? durable, ClientHolder holder, string prefix)
+    {
+        this.http = http;
+        Durable = durable;
+        this.holder = holder;
+        Prefix = prefix;
+    }
+
+    public string Prefix { get; }
+    public HttpClient Client => http.Client;
+    public IServiceProvider Services => http.Services;
+    public StorageAccount Storage => Services.GetRequiredService<StorageAccount>();
+    public DurableTestHost? Durable { get; }
+    public DurableTaskClient DurableClient => Durable?.Client ?? throw new InvalidOperationException("This app was started without the durable engine.");
+
+    public static async Task<FuncTasksTestApp> StartAsync(FuncTasksTestAppOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var prefix = options.Prefix ?? TestNames.Unique("t");
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = options.StorageConnectionString,
+            ["FuncTasks:Storage:TablePrefix"] = prefix,
+            ["FuncTasks:Shell:Enabled"] = "true",
+            ["FuncTasks:Execution:CancelPollMilliseconds"] = "100",
+            ["FuncTasks:Stream:PollMilliseconds"] = "100",
+        };
+        foreach (var (key, value) in options.Settings)
+        {
+            settings[key] = value;
+        }
+
+        var holder = new ClientHolder();
+        var http = await FunctionsTestHost.StartAsync(settings, services =>
+        {
+            services.AddSingleton(_ => holder.Client ?? throw new InvalidOperationException("This app was started without the durable engine."));
+            options.ConfigureServices?.Invoke(services);
+        }).ConfigureAwait(false);
+
+        DurableTestHost? durable = null;
+        if (options.WithDurable)
+        {
+            try
+            {
+                durable = await DurableTestHost.StartAsync(new DurableTestHostOptions
+                {
+                    StorageConnectionString = options.StorageConnectionString,
+                    TaskHubName = options.TaskHub ?? TestNames.Unique("hub"),
+                    Services = http.Services,
+                    DataConverter = AppDurableWiring.DataConverter,
+                    LoggerFactory = options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+                    MaxConcurrentActivities = options.MaxConcurrentActivities,
+                    DeleteTaskHubOnDispose = options.DeleteTaskHubOnDispose,
+                }, registry => AppDurableWiring.Register(registry, () => holder.Client!)).ConfigureAwait(false);
+                holder.Client = durable.Client;
+            }
+            catch
+            {
+                await http.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return new FuncTasksTestApp(http, durable, holder, prefix);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Durable is not null)
+        {
+            await Durable.DisposeAsync().ConfigureAwait(false);
+        }
+
+        holder.Client = null;
+        await http.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class ClientHolder
+    {
+        public DurableTaskClient? Client { get; set; }
+    }
+}
+
+public sealed class FuncTasksTestAppOptions
+{
+    public required string StorageConnectionString { get; init; }
+    public bool WithDurable { get; init; }
+
+    /// <summary>Table prefix; give two apps the same one (and the same <see cref="TaskHub"/>) to make them one scaled-out app.</summary>
+    public string? Prefix { get; init; }
+    public string? TaskHub { get; init; }
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+    public ILoggerFactory? LoggerFactory { get; init; }
+    public int MaxConcurrentActivities { get; init; } = 10;
+    public bool DeleteTaskHubOnDispose { get; init; } = true;
+}
+
+public static class TestNames
+{
+    private static int counter;
+
+    /// <summary>A short name unique to this process: lowercase letters and digits, starting with <paramref name="start"/>.</summary>
+    public static string Unique(string start) =>
+        start + Environment.ProcessId.ToString("x", System.Globalization.CultureInfo.InvariantCulture)
+              + Interlocked.Increment(ref counter).ToString(System.Globalization.CultureInfo.InvariantCulture)
+              + Guid.NewGuid().ToString("N")[..6];
+}

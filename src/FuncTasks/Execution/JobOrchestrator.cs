@@ -40,11 +40,11 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
                 if (!granted)
                 {
                     await context.CallActivityAsync(MarkWaitingActivity, new PermitWait(run.JobId, requestedAt));
-                    using var stopWaiting = new CancellationTokenSource();
-                    var permit = context.WaitForExternalEvent<string>(PermitNotifier.PermitGrantedEvent, stopWaiting.Token);
-                    var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent, stopWaiting.Token);
+                    // No CancellationToken on these waits: with one, the Durable SDK 1.27 shim never completed
+                    // the wait when the event came (seen on the in-process engine; the Functions worker uses the same shim).
+                    var permit = context.WaitForExternalEvent<string>(PermitNotifier.PermitGrantedEvent);
+                    var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
                     var first = await Task.WhenAny(permit, cancel);
-                    await stopWaiting.CancelAsync();
                     if (first == cancel)
                     {
                         return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));

@@ -41,7 +41,7 @@ public sealed class TaskFunctionInvoker(IServiceScopeFactory scopes, ILoggerFact
         try
         {
             returned = method.Invoke(target, arguments);
-            returned = await AwaitResultAsync(returned).ConfigureAwait(false);
+            returned = await AwaitResultAsync(returned, method.ReturnType).ConfigureAwait(false);
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
@@ -99,19 +99,26 @@ public sealed class TaskFunctionInvoker(IServiceScopeFactory scopes, ILoggerFact
         return services.GetRequiredService(type);
     }
 
-    private static async Task<object?> AwaitResultAsync(object? returned)
+    /// <param name="declared">
+    /// The method's return type: only a declared <c>Task&lt;T&gt;</c> has a result. At run time the Task of an
+    /// <c>async Task</c> method is a <c>Task&lt;VoidTaskResult&gt;</c>, and a method declared <c>Task</c> may
+    /// hand back any <c>Task&lt;T&gt;</c>; neither is a result.
+    /// </param>
+    private static async Task<object?> AwaitResultAsync(object? returned, Type declared)
     {
         switch (returned)
         {
             case Task task:
                 await task.ConfigureAwait(false);
-                return task.GetType().IsGenericType ? task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task) : null;
+                return declared.IsGenericType && declared.GetGenericTypeDefinition() == typeof(Task<>)
+                    ? declared.GetProperty(nameof(Task<object>.Result))!.GetValue(task)
+                    : null;
             case ValueTask valueTask:
                 await valueTask.ConfigureAwait(false);
                 return null;
             case not null when returned.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(ValueTask<>):
                 var asTask = (Task)type.GetMethod(nameof(ValueTask<object>.AsTask))!.Invoke(returned, null)!;
-                return await AwaitResultAsync(asTask).ConfigureAwait(false);
+                return await AwaitResultAsync(asTask, typeof(Task<>).MakeGenericType(type.GetGenericArguments())).ConfigureAwait(false);
             default:
                 return returned;
         }

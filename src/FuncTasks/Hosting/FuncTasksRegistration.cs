@@ -5,6 +5,7 @@ using FuncTasks.Artifacts;
 using FuncTasks.Execution;
 using FuncTasks.Gate;
 using FuncTasks.Jobs;
+using FuncTasks.Maintenance;
 using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
@@ -60,6 +61,8 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<JobSchedulerFactory>();
         services.TryAddSingleton<JobExecutor>();
         services.TryAddSingleton<JobRecorder>();
+        services.TryAddSingleton<GateClient>();
+        services.TryAddSingleton<OrphanSweeper>();
         return services;
     }
 

@@ -1,0 +1,49 @@
+using FuncTasks.Api;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+
+namespace FuncTasks.Gate;
+
+/// <summary>Reads and changes the gate from outside an orchestration (HTTP triggers, the sweep).</summary>
+public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvider clock)
+{
+    private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(15);
+
+    public async Task<GateSnapshot> GetAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var entity = await client.Entities.GetEntityAsync<GateState>(ConcurrencyGate.Id, cancellation: cancellationToken).ConfigureAwait(false);
+        return ConcurrencyGate.Snapshot(entity?.State, options.Value.Limit);
+    }
+
+    public static async Task<GateState?> GetStateAsync(DurableTaskClient client, CancellationToken cancellationToken) =>
+        (await client.Entities.GetEntityAsync<GateState>(ConcurrencyGate.Id, cancellation: cancellationToken).ConfigureAwait(false))?.State;
+
+    /// <summary>Sets the limit and answers once the gate shows it (a signal is applied asynchronously).</summary>
+    public async Task<GateSnapshot> SetLimitAsync(DurableTaskClient client, int limit, CancellationToken cancellationToken)
+    {
+        await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.SetLimit, limit, cancellation: cancellationToken)
+            .ConfigureAwait(false);
+        var started = clock.GetTimestamp();
+        while (true)
+        {
+            var state = await GetStateAsync(client, cancellationToken).ConfigureAwait(false);
+            if (state?.LimitOverride == limit)
+            {
+                return ConcurrencyGate.Snapshot(state, options.Value.Limit);
+            }
+
+            if (clock.GetElapsedTime(started) > ApplyTimeout)
+            {
+                throw new ApiProblemException(503, "gate-unavailable", "The concurrency gate did not answer",
+                    $"The new limit {limit} was sent but the gate did not apply it within {ApplyTimeout.TotalSeconds:0} s; " +
+                    "the Durable worker may be down. GET /api/v1/concurrency shows when it does.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), clock, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Returns the permits (or queue places) of these jobs.</summary>
+    public static Task ReclaimAsync(DurableTaskClient client, IReadOnlyCollection<string> jobIds, CancellationToken cancellationToken) =>
+        client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Reclaim, jobIds.ToArray(), cancellation: cancellationToken);
+}

@@ -1,0 +1,167 @@
+using FuncTasks.Api;
+using FuncTasks.Gate;
+using FuncTasks.Jobs;
+using FuncTasks.TaskFunctions;
+using FuncTasks.Tasks;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+
+namespace FuncTasks.Maintenance;
+
+/// <summary>What one sweep found and repaired.</summary>
+public sealed record SweepSummary(
+    int TasksDisabled,
+    int JobsFailed,
+    int PermitsReclaimed,
+    IReadOnlyList<string> DisabledTaskIds,
+    IReadOnlyList<string> FailedJobIds,
+    IReadOnlyList<string> ReclaimedJobIds,
+    long DurationMs);
+
+/// <summary>
+/// Finds and repairs orphans, idempotently: function tasks whose function is not registered here
+/// (disabled, with the reason recorded); jobs whose record says pending or running while their
+/// orchestration has ended or does not exist (failed); permits or queue places held by jobs that
+/// are finished or gone (returned to the gate).
+/// </summary>
+public sealed partial class OrphanSweeper(
+    TaskStore tasks,
+    JobStore jobs,
+    TaskFunctionRegistry functions,
+    TimeProvider clock,
+    ILogger<OrphanSweeper> logger)
+{
+    /// <summary>A job accepted this recently may not have its orchestration yet ($execute writes the record first).</summary>
+    public static readonly TimeSpan StartGrace = TimeSpan.FromSeconds(60);
+
+    /// <summary>Function tasks whose function is not registered in this app.</summary>
+    public async Task<List<TaskDefinition>> FindOrphanedTasksAsync(CancellationToken cancellationToken)
+    {
+        var orphans = new List<TaskDefinition>();
+        await foreach (var task in tasks.ScanAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (task.Value.TaskType == TaskType.Function && !functions.Contains(task.Value.Command))
+            {
+                orphans.Add(task.Value);
+            }
+        }
+
+        return orphans;
+    }
+
+    public async Task<SweepSummary> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var started = clock.GetTimestamp();
+        var disabled = await DisableOrphanedTasksAsync(cancellationToken).ConfigureAwait(false);
+        var failed = await FailLostJobsAsync(client, cancellationToken).ConfigureAwait(false);
+        var reclaimed = await ReclaimPermitsAsync(client, cancellationToken).ConfigureAwait(false);
+        var summary = new SweepSummary(disabled.Count, failed.Count, reclaimed.Count, disabled, failed, reclaimed,
+            (long)clock.GetElapsedTime(started).TotalMilliseconds);
+        LogSweep(logger, summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, summary.DurationMs);
+        return summary;
+    }
+
+    private async Task<List<string>> DisableOrphanedTasksAsync(CancellationToken cancellationToken)
+    {
+        var disabled = new List<string>();
+        await foreach (var stored in tasks.ScanAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var task = stored.Value;
+            if (task.TaskType != TaskType.Function || functions.Contains(task.Command) || !task.Enabled)
+            {
+                continue;
+            }
+
+            var reason = $"its task function '{task.Command}' is not registered in this app (disabled by the sweep at {ApiJson.FormatTimestamp(clock.GetUtcNow())})";
+            var (outcome, _) = await tasks.ReplaceAsync(task with { Enabled = false, UpdatedAt = Timestamps.Now(clock), DisabledReason = reason },
+                stored.Version, cancellationToken).ConfigureAwait(false);
+            if (outcome == WriteOutcome.Written)
+            {
+                disabled.Add(task.Id);
+                LogTaskDisabled(logger, task.Id, task.Command);
+            }
+        }
+
+        return disabled;
+    }
+
+    private async Task<List<string>> FailLostJobsAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var failed = new List<string>();
+        var now = clock.GetUtcNow();
+        await foreach (var job in jobs.ScanUnfinishedAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var instance = await client.GetInstanceAsync(job.Id, cancellationToken).ConfigureAwait(false);
+            string? why = instance switch
+            {
+                null when now - job.SubmittedAt > StartGrace => "its orchestration does not exist",
+                { RuntimeStatus: OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated } =>
+                    $"its orchestration is {instance.RuntimeStatus.ToString().ToLowerInvariant()}",
+                _ => null,
+            };
+            if (why is null)
+            {
+                continue;
+            }
+
+            var updated = await jobs.UpdateAsync(job.Id, j => j.IsFinished ? null : j with
+            {
+                Status = JobStatus.Failed,
+                FinishedAt = Timestamps.Now(clock),
+                Error = new JobError("orchestration_lost", $"The job was {EnumNames.ToSnake(j.Status)} but {why}; failed by the sweep."),
+            }, cancellationToken).ConfigureAwait(false);
+            if (updated is { Status: JobStatus.Failed, Error.Type: "orchestration_lost" })
+            {
+                failed.Add(job.Id);
+                LogJobFailed(logger, job.Id, why);
+            }
+        }
+
+        return failed;
+    }
+
+    private async Task<List<string>> ReclaimPermitsAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var state = await GateClient.GetStateAsync(client, cancellationToken).ConfigureAwait(false);
+        if (state is null)
+        {
+            return [];
+        }
+
+        var stale = new List<string>();
+        foreach (var jobId in state.Holders.Keys.Concat(state.Waiters.Select(w => w.JobId)).Distinct())
+        {
+            var instance = await client.GetInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
+            var orchestrationGone = instance is null
+                || instance.RuntimeStatus is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
+            if (orchestrationGone)
+            {
+                stale.Add(jobId);
+            }
+        }
+
+        if (stale.Count > 0)
+        {
+            await GateClient.ReclaimAsync(client, stale, cancellationToken).ConfigureAwait(false);
+            foreach (var jobId in stale)
+            {
+                LogPermitReclaimed(logger, jobId);
+            }
+        }
+
+        return stale;
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information,
+        Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed in {DurationMs} ms")]
+    private static partial void LogSweep(ILogger logger, int tasksDisabled, int jobsFailed, int permitsReclaimed, long durationMs);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Sweep disabled task {TaskId}: function '{Function}' is not registered")]
+    private static partial void LogTaskDisabled(ILogger logger, string taskId, string function);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Sweep failed job {JobId}: {Reason}")]
+    private static partial void LogJobFailed(ILogger logger, string jobId, string reason);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Sweep reclaimed the permit of job {JobId}")]
+    private static partial void LogPermitReclaimed(ILogger logger, string jobId);
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using FuncTasks.Tests.Infrastructure;
+using Microsoft.DurableTask.Client;
+
+namespace FuncTasks.Tests.Jobs;
+
+public sealed class CancelAndDeleteTests : IAsyncLifetime
+{
+    private AppHost app = null!;
+
+    public async Task InitializeAsync() => app = await AppHost.StartAsync(withDurable: true);
+
+    public async Task DisposeAsync() => await app.DisposeAsync();
+
+    [Fact]
+    public async Task Cancel_RunningShellJob_KillsTheProcess_AndTheJobIsCanceled()
+    {
+        var marker = $"300.{Random.Shared.Next(100000, 999999)}";
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{marker}}"}""");
+        await JobWaits.UntilAsync(app, jobId, null, "running");
+        await WaitUntilAsync(() => ProcessesWith(marker) > 0, "the sleep to start");
+
+        using var response = await app.PostAsync($"/api/v1/jobs/{jobId}/$cancel");
+        var job = await Json.ReadAsync(response);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("canceled", job.GetProperty("status").GetString());
+        Assert.Equal("canceled", job.GetProperty("error").GetProperty("type").GetString());
+
+        await WaitUntilAsync(() => ProcessesWith(marker) == 0, "the process to be killed");
+        var instance = await WaitForOrchestrationAsync(jobId);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
+        var final = await JobWaits.UntilAsync(app, jobId);
+        Assert.Equal("canceled", final.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Cancel_PendingJob_NeverRuns()
+    {
+        // A limit of 1 held by a long job keeps the second one pending (waiting for a permit).
+        var blocker = await JobWaits.ExecuteAsync(app, """{"command": "sleep 30"}""");
+        await JobWaits.UntilAsync(app, blocker, null, "running");
+        await SetLimitAsync(1);
+        var waiting = await JobWaits.ExecuteAsync(app, """{"command": "echo should-not-run"}""");
+        await WaitUntilAsync(async () => (await GetJobAsync(waiting)).GetProperty("permit_requested_at").ValueKind == System.Text.Json.JsonValueKind.String, "the job to wait for a permit");
+
+        using var response = await app.PostAsync($"/api/v1/jobs/{waiting}/$cancel");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var instance = await WaitForOrchestrationAsync(waiting);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
+        var job = await GetJobAsync(waiting);
+        Assert.Equal("canceled", job.GetProperty("status").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, job.GetProperty("started_at").ValueKind);
+
+        using var cancelBlocker = await app.PostAsync($"/api/v1/jobs/{blocker}/$cancel");
+        await JobWaits.UntilAsync(app, blocker);
+    }
+
+    [Fact]
+    public async Task Delete_RunningJob_CancelsIt_RemovesRecordAndHistory_KeepsArtifacts()
+    {
+        var marker = $"300.{Random.Shared.Next(100000, 999999)}";
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "echo started; sleep {{marker}}"}""");
+        await JobWaits.UntilAsync(app, jobId, null, "running");
+
+        using var response = await app.DeleteAsync($"/api/v1/jobs/{jobId}");
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+
+        using var get = await app.GetAsync($"/api/v1/jobs/{jobId}");
+        await Json.AssertProblemAsync(get, 404, "not-found");
+        Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
+        await WaitUntilAsync(() => ProcessesWith(marker) == 0, "the process to be killed");
+    }
+
+    [Fact]
+    public async Task Delete_FinishedJob_RemovesRecordAndHistory_KeepsItsArtifact()
+    {
+        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "greet_user"}""");
+        var job = await JobWaits.UntilAsync(app, jobId);
+
+        using var response = await app.DeleteAsync($"/api/v1/jobs/{jobId}");
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
+        await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!);
+
+        using var again = await app.DeleteAsync($"/api/v1/jobs/{jobId}");
+        await Json.AssertProblemAsync(again, 404, "not-found");
+    }
+
+    [Fact]
+    public async Task DeleteTask_KeepsItsJobsAndArtifacts()
+    {
+        var taskId = (await app.CreateTaskAsync("""{"command": "greet_user"}""")).GetProperty("id").GetString()!;
+        var jobId = await JobWaits.ExecuteTaskAsync(app, taskId);
+        var job = await JobWaits.UntilAsync(app, jobId);
+        using var delete = await app.DeleteAsync($"/api/v1/tasks/{taskId}");
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal("completed", (await GetJobAsync(jobId)).GetProperty("status").GetString());
+        await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!);
+    }
+
+    private async Task<OrchestrationMetadata> WaitForOrchestrationAsync(string instanceId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await app.DurableClient.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
+    }
+
+    private async Task<System.Text.Json.JsonElement> GetJobAsync(string jobId)
+    {
+        using var response = await app.GetAsync($"/api/v1/jobs/{jobId}");
+        return await Json.ReadAsync(response);
+    }
+
+    private async Task SetLimitAsync(int limit)
+    {
+        using var response = await app.PutAsync("/api/v1/concurrency", $$"""{"limit": {{limit}}}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    internal static int ProcessesWith(string marker) =>
+        Directory.EnumerateDirectories("/proc").Count(dir =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker, StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return false;
+            }
+        });
+
+    internal static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}

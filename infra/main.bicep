@@ -56,7 +56,7 @@ param shellEnabled bool = false
 @description('Comma-separated executables shell tasks may start (FuncTasks__Shell__AllowedExecutables). Empty: no allow-list is configured.')
 param shellAllowedExecutables string = ''
 
-@description('NCRONTAB schedule (six fields, with seconds) of the sweep of orphaned jobs (FuncTasks__Sweep__Schedule).')
+@description('NCRONTAB schedule (six fields, with seconds) of the sweep of orphaned jobs (FuncTasksSweepSchedule).')
 param sweepSchedule string = '0 */5 * * * *'
 
 @description('Comma-separated API keys (FuncTasks__Security__ApiKeys). When set, API calls must also carry one of them in the X-API-Key header. Empty: function keys only.')
@@ -142,7 +142,7 @@ module functionApp 'app/function-app.bicep' = {
       FuncTasks__Concurrency__Limit: string(concurrencyLimit)
       FuncTasks__Shell__Enabled: shellEnabled ? 'true' : 'false'
       FuncTasks__Shell__AllowedExecutables: shellAllowedExecutables
-      FuncTasks__Sweep__Schedule: sweepSchedule
+      FuncTasksSweepSchedule: sweepSchedule
       FuncTasks__Security__ApiKeys: apiKeys
       // host.json keeps 1 s for local runs; in Azure every poll of an idle queue is a billed
       // storage transaction, so wait up to 5 s.

@@ -30,6 +30,9 @@ stop_leftovers() {
 }
 trap stop_leftovers EXIT
 
+echo "==> Compiling and linting infra/ (Bicep)"
+scripts/lint-infra.sh
+
 echo "==> Building"
 dotnet build FuncTasks.sln --nologo -v quiet -clp:ErrorsOnly
 

@@ -28,7 +28,7 @@ public sealed class DurableTestHost : IAsyncDisposable
     {
         this.options = options;
         this.registry = registry;
-        WorkerId = options.WorkerId ?? $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(64, Environment.MachineName.Length + 33)];
+        WorkerId = options.WorkerId ?? $"{Environment.MachineName}-{Guid.NewGuid():N}";
         shims = new DurableTaskShimFactory(
             new DurableTaskWorkerOptions { DataConverter = options.DataConverter, EnableEntitySupport = true },
             options.LoggerFactory);
@@ -82,8 +82,10 @@ public sealed class DurableTestHost : IAsyncDisposable
     /// code already running goes on in the background, but its result is dropped); the messages it held come
     /// back after the visibility timeouts (<see cref="DurableTestHostOptions.ControlQueueVisibilityTimeout"/>,
     /// <see cref="DurableTestHostOptions.WorkItemQueueVisibilityTimeout"/>). Without force, it is a graceful
-    /// shutdown that lets in-flight work items finish. Either way its partitions are released for other workers.
-    /// The client keeps working.
+    /// shutdown that lets in-flight work items finish (for up to about 8 s); control-queue messages the worker had
+    /// already read but not yet processed still come back only after the visibility timeout (the backend drops
+    /// them from memory without abandoning them). Either way its partitions are released at once (in about 1 s),
+    /// so another worker, or <see cref="StartWorkerAsync"/>, takes them over immediately. The client keeps working.
     /// </summary>
     public async Task StopWorkerAsync(bool force = true)
     {

@@ -50,11 +50,13 @@ public sealed class DurableTestHostOptions
     public TimeSpan LeaseAcquireInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long a control-queue message a worker took stays invisible to others. After a worker dies
-    /// (<see cref="DurableTestHost.StopWorkerAsync"/> with force) the orchestration and entity messages it held
-    /// come back after this long. The backend renews it for running work every 5 s at least: keep it well above 5 s.
+    /// How long a control-queue (orchestration and entity) message a worker read stays invisible to others. It is
+    /// also the delay of messages that get stranded: those a dying worker (<see cref="DurableTestHost.StopWorkerAsync"/>)
+    /// had read, those read but not processed before a graceful stop, and those caught in a partition handover
+    /// between hosts (the backend briefly keeps listening to a partition it has just handed over). The backend's
+    /// default is 5 min; 10 s keeps such hiccups short. Keep it above 5 s (the renewal period of a running episode).
     /// </summary>
-    public TimeSpan ControlQueueVisibilityTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ControlQueueVisibilityTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The same for activity messages (the work-item queue). A running activity's message is renewed every 5 s,

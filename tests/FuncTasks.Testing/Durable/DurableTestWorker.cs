@@ -71,7 +71,8 @@ internal sealed class DurableTestWorker
     /// <summary>
     /// Forced: the worker dies (takes and finishes nothing more; what it held comes back after the visibility
     /// timeouts). Graceful: in-flight work finishes (for up to about 8 s), as on an app shutdown. Either way the
-    /// partition leases are handed back, so another worker resumes the partitions at once.
+    /// partition leases are handed back (the backend's forced stop drops its sessions so that takes about 1 s),
+    /// so another worker resumes the partitions at once.
     /// </summary>
     public async Task StopAsync(bool force, TimeSpan timeout)
     {

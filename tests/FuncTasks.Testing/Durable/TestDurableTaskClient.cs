@@ -207,7 +207,10 @@ internal sealed class TestDurableTaskClient : DurableTaskClient
         var coreFilter = new PurgeInstanceFilter(
             (filter.CreatedFrom ?? DateTimeOffset.MinValue).UtcDateTime,
             filter.CreatedTo?.UtcDateTime,
-            filter.Statuses?.Select(s => s.ToCore()));
+            filter.Statuses?.Select(s => s.ToCore()))
+        {
+            Timeout = filter.Timeout,
+        };
         var result = await ((IOrchestrationServicePurgeClient)service).PurgeInstanceStateAsync(coreFilter).ConfigureAwait(false);
         return new Microsoft.DurableTask.Client.PurgeResult(result.DeletedInstanceCount, result.IsComplete);
     }

@@ -1,0 +1,88 @@
+using System.Globalization;
+
+namespace FuncTasks.Benchmarks.Harness;
+
+/// <summary>Options every sub-command understands.</summary>
+internal sealed record BenchmarkOptions
+{
+    public bool Quick { get; init; }
+
+    /// <summary>Measured A/B rounds per comparison (one call of each side per round).</summary>
+    public int Rounds { get; init; } = 3000;
+
+    /// <summary>Unmeasured A/B rounds before measuring (JIT tiering, connection pool, Azurite's own JIT).</summary>
+    public int WarmupRounds { get; init; } = 500;
+
+    /// <summary>Calls of each side, run back to back, over which allocations per call are averaged.</summary>
+    public int AllocationCalls { get; init; } = 300;
+
+    /// <summary>Run only the comparisons whose name is listed (empty: all).</summary>
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Also write the results as Markdown to this file.</summary>
+    public string? MarkdownOut { get; init; }
+
+    public static BenchmarkOptions QuickDefaults { get; } = new() { Quick = true, Rounds = 300, WarmupRounds = 100, AllocationCalls = 50 };
+
+    public bool Includes(string comparison) => Only.Count == 0 || Only.Contains(comparison);
+
+    /// <summary>Parses the options after the command word; null and a message when they are not valid.</summary>
+    public static (BenchmarkOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
+    {
+        var quick = args.Contains("--quick");
+        var options = quick ? QuickDefaults : new BenchmarkOptions();
+        var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new FormatException($"{args[i]} needs a value");
+            int Count() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new FormatException($"{args[i - 1]} needs a positive whole number");
+            try
+            {
+                switch (args[i])
+                {
+                    case "--quick":
+                        break;
+                    case "--rounds":
+                        options = options with { Rounds = Count() };
+                        break;
+                    case "--warmup":
+                        options = options with { WarmupRounds = Count() };
+                        break;
+                    case "--alloc-calls":
+                        options = options with { AllocationCalls = Count() };
+                        break;
+                    case "--only":
+                        foreach (var name in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        {
+                            only.Add(name);
+                        }
+
+                        break;
+                    case "--out":
+                        options = options with { MarkdownOut = Value() };
+                        break;
+                    default:
+                        return (null, $"unknown option '{args[i]}'");
+                }
+            }
+            catch (FormatException ex)
+            {
+                return (null, ex.Message);
+            }
+        }
+
+        return (options with { Only = only }, null);
+    }
+
+    public const string Usage =
+        """
+          --quick            smoke check: 100 warm-up + 300 measured rounds per comparison (10-20 s once built)
+          --rounds N         measured A/B rounds per comparison (default 3000)
+          --warmup N         unmeasured warm-up rounds per comparison (default 500)
+          --alloc-calls N    calls per side for the allocation figures (default 300)
+          --only a,b         run only these comparisons (for store: create, get, list)
+          --out FILE         also write the results as Markdown to FILE
+        """;
+}

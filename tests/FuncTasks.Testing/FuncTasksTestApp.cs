@@ -27,6 +27,9 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
     }
 
     public string Prefix { get; }
+
+    /// <summary>Whether this app made its own tables (a fresh prefix), so disposing it may delete them.</summary>
+    public bool OwnsStorage { get; private init; }
     public HttpClient Client => http.Client;
     public IServiceProvider Services => http.Services;
     public StorageAccount Storage => Services.GetRequiredService<StorageAccount>();
@@ -50,6 +53,10 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
             settings[key] = value;
         }
 
+        // A prefix given in the settings makes this an instance of another app's storage.
+        var ownsStorage = options.Prefix is null && settings["FuncTasks:Storage:TablePrefix"] == prefix;
+        prefix = settings["FuncTasks:Storage:TablePrefix"]!;
+
         var holder = new ClientHolder();
         var http = await FunctionsTestHost.StartAsync(settings, services =>
         {
@@ -62,15 +69,19 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
         {
             try
             {
+                var hub = options.TaskHub ?? TestNames.Unique("hub");
+                var defaults = new DurableTestHostOptions { StorageConnectionString = options.StorageConnectionString, TaskHubName = hub, Services = http.Services };
                 durable = await DurableTestHost.StartAsync(new DurableTestHostOptions
                 {
                     StorageConnectionString = options.StorageConnectionString,
-                    TaskHubName = options.TaskHub ?? TestNames.Unique("hub"),
+                    TaskHubName = hub,
                     Services = http.Services,
                     DataConverter = AppDurableWiring.DataConverter,
                     LoggerFactory = options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
                     MaxConcurrentActivities = options.MaxConcurrentActivities,
                     DeleteTaskHubOnDispose = options.DeleteTaskHubOnDispose,
+                    ControlQueueVisibilityTimeout = options.ControlQueueVisibilityTimeout ?? defaults.ControlQueueVisibilityTimeout,
+                    WorkItemQueueVisibilityTimeout = options.WorkItemQueueVisibilityTimeout ?? defaults.WorkItemQueueVisibilityTimeout,
                 }, registry => AppDurableWiring.Register(registry, () => holder.Client!)).ConfigureAwait(false);
                 holder.Client = durable.Client;
             }
@@ -81,7 +92,7 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
             }
         }
 
-        return new FuncTasksTestApp(http, durable, holder, prefix);
+        return new FuncTasksTestApp(http, durable, holder, prefix) { OwnsStorage = ownsStorage };
     }
 
     public async ValueTask DisposeAsync()
@@ -114,6 +125,13 @@ public sealed class FuncTasksTestAppOptions
     public ILoggerFactory? LoggerFactory { get; init; }
     public int MaxConcurrentActivities { get; init; } = 10;
     public bool DeleteTaskHubOnDispose { get; init; } = true;
+
+    /// <summary>Passed to <see cref="DurableTestHostOptions.ControlQueueVisibilityTimeout"/> (null: its default).</summary>
+    public TimeSpan? ControlQueueVisibilityTimeout { get; init; }
+
+    /// <summary>Passed to <see cref="DurableTestHostOptions.WorkItemQueueVisibilityTimeout"/> (null: its default); how long
+    /// an activity that was running on a dead worker waits before another worker runs it again.</summary>
+    public TimeSpan? WorkItemQueueVisibilityTimeout { get; init; }
 }
 
 public static class TestNames

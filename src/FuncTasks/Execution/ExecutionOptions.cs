@@ -27,4 +27,11 @@ public sealed class ShellOptions
 
     /// <summary>Off by default: a deployment opts in. The local sample settings turn it on.</summary>
     public bool Enabled { get; set; }
+
+    /// <summary>
+    /// Comma-separated executables (names as typed, or absolute paths). When set, a shell task's command is
+    /// split into arguments and run without a shell, its first word must be one of these, and shell syntax
+    /// is refused.
+    /// </summary>
+    public string? AllowedExecutables { get; set; }
 }

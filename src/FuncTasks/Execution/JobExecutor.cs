@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FuncTasks.Api;
 using FuncTasks.Artifacts;
+using FuncTasks.Hosting;
 using FuncTasks.Jobs;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
@@ -26,6 +27,7 @@ public sealed partial class JobExecutor(
     ShellPolicy shell,
     JobSchedulerFactory schedulers,
     IOptions<ExecutionOptions> options,
+    FuncTasksMetrics metrics,
     TimeProvider clock,
     ILogger<JobExecutor> logger)
 {
@@ -44,6 +46,31 @@ public sealed partial class JobExecutor(
         }
 
         LogJobStarted(logger, run.JobId, job.Attempt);
+        if (job.Attempt == 1)
+        {
+            metrics.JobStarted(job);
+        }
+
+        if (run.UseGate)
+        {
+            metrics.PermitTaken();
+        }
+
+        try
+        {
+            return await RunAttemptAsync(run, job, client, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (run.UseGate)
+            {
+                metrics.PermitReturned();
+            }
+        }
+    }
+
+    private async Task<JobOutcome> RunAttemptAsync(JobRun run, Job job, DurableTaskClient client, CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watcher = WatchForCancelAsync(run.JobId, stop);
         Attempt attempt;
@@ -72,20 +99,26 @@ public sealed partial class JobExecutor(
             throw new JobAttemptFailedException($"Attempt {job.Attempt} of {maxAttempts} failed: {attempt.Error?.Message}");
         }
 
-        var finished = await jobs.UpdateAsync(run.JobId, j => j.Status switch
-        {
-            JobStatus.Running => j with
+        var (finished, ended) = await jobs.TransitionAsync(run.JobId, j => j.Status == JobStatus.Running
+            ? j with
             {
                 Status = attempt.Status,
                 FinishedAt = Timestamps.Now(clock),
                 Error = attempt.Error,
                 ExitCode = attempt.ExitCode,
                 ArtifactId = run.ResultArtifactId,
-            },
+            }
+            : null, CancellationToken.None).ConfigureAwait(false);
+        if (ended)
+        {
+            metrics.JobEnded(finished!);
+        }
+        else if (finished is { IsFinished: true, ArtifactId: null })
+        {
             // Canceled (or failed by the sweep) while it ran: keep that, but link what the run produced.
-            _ when j.IsFinished && j.ArtifactId is null => j with { ArtifactId = run.ResultArtifactId, ExitCode = j.ExitCode ?? attempt.ExitCode },
-            _ => null,
-        }, CancellationToken.None).ConfigureAwait(false);
+            finished = await jobs.UpdateAsync(run.JobId, j => j.ArtifactId is null ? j with { ArtifactId = run.ResultArtifactId, ExitCode = j.ExitCode ?? attempt.ExitCode } : null,
+                CancellationToken.None).ConfigureAwait(false);
+        }
 
         var outcome = new JobOutcome(finished?.Status ?? JobStatus.Canceled, finished?.Error);
         LogJobFinished(logger, run.JobId, outcome.Status, outcome.Error?.Type);
@@ -185,12 +218,35 @@ public sealed partial class JobExecutor(
 
     private async Task<Attempt> RunShellAsync(JobRun run, CancellationToken stop)
     {
-        if (!shell.Enabled)
+        ShellInvocation invocation;
+        try
         {
-            return ShellAttempt(run, JobStatus.Failed, null, new JobError("shell_disabled", "Shell tasks are switched off in this app."), null);
+            // Checked again here: the policy may have changed since the job was accepted.
+            invocation = shell.Plan(run.Task.Command, "command");
+        }
+        catch (ApiProblemException refused)
+        {
+            return ShellAttempt(run, JobStatus.Failed, null, new JobError(refused.Slug.Replace('-', '_'), refused.Message), null);
         }
 
-        using var result = await shellRunner.RunAsync(run.Task.Command, run.Env, TimeSpan.FromSeconds(run.TimeoutSeconds), stop).ConfigureAwait(false);
+        var timeout = TimeSpan.FromSeconds(run.TimeoutSeconds);
+        ShellResult result;
+        try
+        {
+            result = invocation.UseShell
+                ? await shellRunner.RunAsync(invocation.Command, run.Env, timeout, stop).ConfigureAwait(false)
+                : await shellRunner.RunAsync(invocation.Executable, invocation.Arguments, run.Env, timeout, stop).ConfigureAwait(false);
+        }
+        catch (CliWrap.Exceptions.CliWrapException ex)
+        {
+            return ShellAttempt(run, JobStatus.Failed, null, new JobError("executable_not_found", ex.Message), null);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return ShellAttempt(run, JobStatus.Failed, null, new JobError("executable_not_found", ex.Message), null);
+        }
+
+        using var _ = result;
         var (status, error) = result switch
         {
             { TimedOut: true } => (JobStatus.Failed, TimeoutError(run)),

@@ -40,8 +40,8 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
                 if (!granted)
                 {
                     await context.CallActivityAsync(MarkWaitingActivity, new PermitWait(run.JobId, requestedAt));
-                    // No CancellationToken on these waits: with one, the Durable SDK 1.27 shim never completed
-                    // the wait when the event came (seen on the in-process engine; the Functions worker uses the same shim).
+                    // The losing wait is simply left behind. Canceling it with `await cts.CancelAsync()` resumed the
+                    // orchestrator off its own thread and the instance never completed (seen on the durable engine).
                     var permit = context.WaitForExternalEvent<string>(PermitNotifier.PermitGrantedEvent);
                     var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
                     var first = await Task.WhenAny(permit, cancel);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FuncTasks.Api;
 using FuncTasks.Gate;
+using FuncTasks.Hosting;
 using FuncTasks.Jobs;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
@@ -28,11 +29,12 @@ public sealed partial class JobScheduler
     private readonly ExecutionOptions execution;
     private readonly ShellPolicy shell;
     private readonly ConcurrencyOptions concurrency;
+    private readonly FuncTasksMetrics metrics;
     private readonly TimeProvider clock;
     private readonly ILogger logger;
 
     internal JobScheduler(DurableTaskClient client, TaskStore tasks, JobStore jobs, TaskFunctionRegistry functions,
-        ExecutionOptions execution, ShellPolicy shell, ConcurrencyOptions concurrency, TimeProvider clock, ILogger logger)
+        ExecutionOptions execution, ShellPolicy shell, ConcurrencyOptions concurrency, FuncTasksMetrics metrics, TimeProvider clock, ILogger logger)
     {
         this.client = client;
         this.tasks = tasks;
@@ -41,6 +43,7 @@ public sealed partial class JobScheduler
         this.execution = execution;
         this.shell = shell;
         this.concurrency = concurrency;
+        this.metrics = metrics;
         this.clock = clock;
         this.logger = logger;
     }
@@ -113,24 +116,24 @@ public sealed partial class JobScheduler
     /// <summary>Cancels a pending or running job; a running shell process is killed by its activity.</summary>
     public async Task<Job> CancelAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        var wasFinished = false;
-        var job = await jobs.UpdateAsync(jobId, j =>
+        var (job, canceled) = await jobs.TransitionAsync(jobId, j => j.IsFinished ? null : j with
         {
-            wasFinished = j.IsFinished;
-            return wasFinished ? null : j with
-            {
-                Status = JobStatus.Canceled,
-                FinishedAt = Timestamps.Now(clock),
-                Error = new JobError("canceled", "Canceled by a client."),
-            };
-        }, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("job", jobId);
+            Status = JobStatus.Canceled,
+            FinishedAt = Timestamps.Now(clock),
+            Error = new JobError("canceled", "Canceled by a client."),
+        }, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            throw Problems.NotFound("job", jobId);
+        }
 
-        if (wasFinished)
+        if (!canceled)
         {
             throw Problems.Conflict("job-finished", "The job has already finished",
                 $"The job '{jobId}' is {EnumNames.ToSnake(job.Status)}; only pending or running jobs can be canceled.");
         }
 
+        metrics.JobEnded(job);
         // Wakes the orchestration if it is waiting for a permit; a running activity notices the record.
         await RaiseCancelAsync(jobId, cancellationToken).ConfigureAwait(false);
         LogJobCanceled(logger, jobId);
@@ -222,8 +225,9 @@ public sealed partial class JobScheduler
 
 /// <summary>Makes <see cref="JobScheduler"/>s for a Durable client (HTTP triggers and activities each get theirs from a binding).</summary>
 public sealed class JobSchedulerFactory(TaskStore tasks, JobStore jobs, TaskFunctionRegistry functions,
-    IOptions<ExecutionOptions> execution, ShellPolicy shell, IOptions<ConcurrencyOptions> concurrency, TimeProvider clock, ILoggerFactory loggers)
+    IOptions<ExecutionOptions> execution, ShellPolicy shell, IOptions<ConcurrencyOptions> concurrency, FuncTasksMetrics metrics,
+    TimeProvider clock, ILoggerFactory loggers)
 {
     public JobScheduler Create(DurableTaskClient client) =>
-        new(client, tasks, jobs, functions, execution.Value, shell, concurrency.Value, clock, loggers.CreateLogger<JobScheduler>());
+        new(client, tasks, jobs, functions, execution.Value, shell, concurrency.Value, metrics, clock, loggers.CreateLogger<JobScheduler>());
 }

@@ -18,7 +18,7 @@ public sealed class GateState
     /// <summary>Job id → orchestration instance holding a permit.</summary>
     public Dictionary<string, string> Holders { get; set; } = [];
 
-    /// <summary>Waiting jobs, first come first served.</summary>
+    /// <summary>Waiting jobs in submission order (by job id, a ULID), served first to last.</summary>
     public List<Waiter> Waiters { get; set; } = [];
 
     /// <summary>Numbers the wake-up orchestrations so each has its own instance id.</summary>
@@ -31,7 +31,7 @@ public sealed record GateSnapshot(int Limit, int InUse, int Waiting, IReadOnlyLi
 /// <summary>
 /// The app-wide counting semaphore: a Durable entity, so one instance serializes every acquire and
 /// release across all instances of the app. Permits are keyed by job id: acquiring twice (a redelivered
-/// message) holds one permit, releasing twice returns one. Waiters are served in the order they asked;
+/// message) holds one permit, releasing twice returns one. Waiters are served in submission order (by job id);
 /// a waiter is woken through a tiny <see cref="PermitNotifier"/> orchestration (an entity cannot raise
 /// an event on an orchestration itself). No critical sections (entity locks) are involved.
 /// </summary>
@@ -72,7 +72,11 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
             return true;
         }
 
-        State.Waiters.Add(new Waiter(request.JobId, request.InstanceId, Timestamps.Now(clock)));
+        // Served in submission order: job ids are ULIDs, which sort by the time the job was accepted. The acquire
+        // calls of jobs accepted one after another can reach the entity out of that order (their orchestrations
+        // run on different partitions), so a waiter is placed by its job id instead of appended.
+        var place = State.Waiters.FindIndex(w => string.CompareOrdinal(w.JobId, request.JobId) > 0);
+        State.Waiters.Insert(place < 0 ? State.Waiters.Count : place, new Waiter(request.JobId, request.InstanceId, Timestamps.Now(clock)));
         return false;
     }
 

@@ -6,6 +6,7 @@ using FuncTasks.Execution;
 using FuncTasks.Gate;
 using FuncTasks.Jobs;
 using FuncTasks.Maintenance;
+using FuncTasks.Security;
 using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
@@ -27,9 +28,10 @@ public static class FuncTasksRegistration
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddFuncTasksServices(builder.Configuration);
         builder.Services.AddHostedService<StartupChecks>();
+        builder.Services.AddFuncTasksTelemetry(builder.Configuration);
         // Durable payloads and entity state use the same JSON as the API.
         builder.Services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(ApiJson.Options));
-        builder.UseMiddleware<ProblemDetailsMiddleware>();
+        builder.UseMiddleware<HttpTriggerMiddleware>();
         return builder;
     }
 
@@ -37,16 +39,20 @@ public static class FuncTasksRegistration
     public static IServiceCollection AddFuncTasksServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<FuncTasksMetrics>();
         AddOptions<StorageOptions>(services, StorageOptions.Section);
         AddOptions<ApiOptions>(services, ApiOptions.Section);
         AddOptions<ExecutionOptions>(services, ExecutionOptions.Section);
         AddOptions<ShellOptions>(services, ShellOptions.Section);
         AddOptions<ConcurrencyOptions>(services, ConcurrencyOptions.Section);
         AddOptions<StreamOptions>(services, StreamOptions.Section);
+        AddOptions<SecurityOptions>(services, SecurityOptions.Section);
 
         services.TryAddSingleton(sp => StorageAccount.FromConfiguration(configuration, sp.GetRequiredService<IOptions<StorageOptions>>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<StorageAccount>().TableService);
         services.TryAddSingleton(sp => sp.GetRequiredService<StorageAccount>().BlobService);
+        services.TryAddSingleton<ApiKeyCheck>();
         services.TryAddSingleton<TaskStore>();
         services.TryAddSingleton<TaskService>();
         services.TryAddSingleton<JobStore>();

@@ -9,6 +9,9 @@ namespace FuncTasks.Jobs;
 
 public sealed record JobQuery(JobStatus? Status, string? TaskId);
 
+/// <summary>The record after a <see cref="JobStore.TransitionAsync"/> (null: no such job), and whether that call changed it.</summary>
+public readonly record struct JobChange(Job? Job, bool Changed);
+
 /// <summary>
 /// Job records in Table storage: one partition, RowKey = the job's ULID inverted, so RowKey order is
 /// newest first and a read by id is still a point read. Every change goes through
@@ -34,26 +37,30 @@ public sealed class JobStore(StorageAccount storage)
     /// retrying on a concurrent write. <paramref name="change"/> returns null to leave the record as is.
     /// Returns the record as written (or as found when unchanged), or null when there is no such job.
     /// </summary>
-    public async Task<Job?> UpdateAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken)
+    public async Task<Job?> UpdateAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken) =>
+        (await TransitionAsync(id, change, cancellationToken).ConfigureAwait(false)).Job;
+
+    /// <summary>Like <see cref="UpdateAsync"/>, and says whether this call's change is the one written.</summary>
+    public async Task<JobChange> TransitionAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken)
     {
         while (true)
         {
             var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, UlidIds.Invert(id), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!response.HasValue)
             {
-                return null;
+                return new JobChange(null, false);
             }
 
             var current = FromEntity(response.Value!);
             if (change(current) is not { } changed || changed == current)
             {
-                return current;
+                return new JobChange(current, false);
             }
 
             try
             {
                 await table.UpdateEntityAsync(ToEntity(changed), response.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return changed;
+                return new JobChange(changed, true);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
             {

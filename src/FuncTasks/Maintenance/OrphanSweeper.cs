@@ -1,5 +1,6 @@
 using FuncTasks.Api;
 using FuncTasks.Gate;
+using FuncTasks.Hosting;
 using FuncTasks.Jobs;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
@@ -28,6 +29,7 @@ public sealed partial class OrphanSweeper(
     TaskStore tasks,
     JobStore jobs,
     TaskFunctionRegistry functions,
+    FuncTasksMetrics metrics,
     TimeProvider clock,
     ILogger<OrphanSweeper> logger)
 {
@@ -104,14 +106,15 @@ public sealed partial class OrphanSweeper(
                 continue;
             }
 
-            var updated = await jobs.UpdateAsync(job.Id, j => j.IsFinished ? null : j with
+            var (updated, changed) = await jobs.TransitionAsync(job.Id, j => j.IsFinished ? null : j with
             {
                 Status = JobStatus.Failed,
                 FinishedAt = Timestamps.Now(clock),
                 Error = new JobError("orchestration_lost", $"The job was {EnumNames.ToSnake(j.Status)} but {why}; failed by the sweep."),
             }, cancellationToken).ConfigureAwait(false);
-            if (updated is { Status: JobStatus.Failed, Error.Type: "orchestration_lost" })
+            if (changed)
             {
+                metrics.JobEnded(updated!);
                 failed.Add(job.Id);
                 LogJobFailed(logger, job.Id, why);
             }

@@ -93,7 +93,7 @@ public sealed class TaskFunctionRegistry
             return new ParameterPlan(type, null);
         }
 
-        var nullable = Nullable.GetUnderlyingType(type) is not null
+        var nullable = TypeNames.Json(type) == "any" || Nullable.GetUnderlyingType(type) is not null
             || (!type.IsValueType && nullability.Create(parameter).WriteState != NullabilityState.NotNull);
         var argument = new TaskArgument(
             JsonNamingPolicy.SnakeCaseLower.ConvertName(parameter.Name!),

@@ -1,6 +1,7 @@
 using System.Reflection;
 using FuncTasks.Api;
 using FuncTasks.Hosting;
+using FuncTasks.Security;
 using FuncTasks.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,8 +22,9 @@ namespace FuncTasks.Testing.Http;
 /// Serves the app's HTTP functions in-process the way the Functions host does: every route, method and
 /// entry point comes from functions.metadata (with host.json's route prefix), the function class is
 /// created from DI per request, parameters are bound like the worker binds them (trigger request,
-/// route values, [DurableClient], FunctionContext, CancellationToken), thrown exceptions go through the
-/// app's own <see cref="ProblemMapper"/>, and the returned IActionResult is executed on a real HttpContext.
+/// route values, [DurableClient], FunctionContext, CancellationToken), the API-key check and the mapping
+/// of thrown exceptions are the app's own (as in its HttpTriggerMiddleware), and the returned
+/// IActionResult is executed on a real HttpContext.
 /// </summary>
 public sealed class FunctionsTestHost : IAsyncDisposable
 {
@@ -88,6 +90,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         IActionResult? result;
         try
         {
+            context.RequestServices.GetRequiredService<ApiKeyCheck>().Ensure(context.Request, function.Name);
             var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(context.RequestServices, method.DeclaringType!);
             var arguments = method.GetParameters().Select(p => Bind(p, context, function)).ToArray();
             var returned = method.Invoke(instance, arguments);

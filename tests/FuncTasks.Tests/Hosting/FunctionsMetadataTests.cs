@@ -33,6 +33,8 @@ public sealed class FunctionsMetadataTests
         ("GET", "v1/artifacts/{id}/$download", "Function"),
         ("DELETE", "v1/artifacts/{id}", "Function"),
         ("GET", "health", "Anonymous"),
+        ("GET", "openapi.json", "Anonymous"),
+        ("GET", "docs", "Anonymous"),
     ];
 
     [Fact]

@@ -43,10 +43,28 @@ public sealed class AppHost : IAsyncDisposable
         }));
     }
 
+    /// <summary>
+    /// An app with options of the test's own making (given the shared Azurite's connection string): more activity
+    /// slots, shorter visibility timeouts, or a <see cref="FuncTasksTestAppOptions.Prefix"/> and
+    /// <see cref="FuncTasksTestAppOptions.TaskHub"/> shared with another instance (scale-out). Instances sharing tables:
+    /// the first disposed deletes them.
+    /// </summary>
+    public static async Task<AppHost> StartAsync(Func<string, FuncTasksTestAppOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var azurite = await SharedAzurite.GetAsync();
+        return new AppHost(await FuncTasksTestApp.StartAsync(options(azurite.ConnectionString)));
+    }
+
     public async ValueTask DisposeAsync()
     {
         var storage = Storage;
         await app.DisposeAsync();
+        if (!app.OwnsStorage)
+        {
+            return;
+        }
+
         try
         {
             await storage.Tasks.DeleteAsync();

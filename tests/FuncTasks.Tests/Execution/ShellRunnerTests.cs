@@ -1,0 +1,276 @@
+using System.Diagnostics;
+using FuncTasks.Execution;
+using Microsoft.Extensions.Options;
+
+namespace FuncTasks.Tests.Execution;
+
+/// <summary>ShellRunner with real processes through /bin/sh: output, exit codes, environment, timeouts and cancel.</summary>
+public sealed class ShellRunnerTests
+{
+    private const int InlineLimit = 64 * 1024;
+    private static readonly Dictionary<string, string> NoEnv = [];
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
+
+    private readonly ShellRunner runner = new(Options.Create(new ExecutionOptions { InlineOutputBytes = InlineLimit }));
+
+    [Fact]
+    public async Task RunAsync_Echo_CapturesStdoutAndExitCodeZero()
+    {
+        using var result = await runner.RunAsync("echo hello", NoEnv, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("hello\n", result.Stdout.InlineText);
+        Assert.Equal(6, result.Stdout.TotalBytes);
+        Assert.False(result.Stdout.Truncated);
+        Assert.Equal(string.Empty, result.Stderr.InlineText);
+        Assert.False(result.TimedOut);
+        Assert.False(result.Canceled);
+        Assert.True(result.Duration > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task RunAsync_Pipe_RunsThroughTheShell()
+    {
+        using var result = await runner.RunAsync("printf 'b\\na\\n' | sort", NoEnv, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("a\nb\n", result.Stdout.InlineText);
+    }
+
+    [Fact]
+    public async Task RunAsync_Quotes_KeepsQuotedSpacing()
+    {
+        using var result = await runner.RunAsync("echo 'a  b' \"c\"", NoEnv, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("a  b c\n", result.Stdout.InlineText);
+    }
+
+    [Fact]
+    public async Task RunAsync_Exit42_ReportsExitCode42()
+    {
+        using var result = await runner.RunAsync("exit 42", NoEnv, Long, CancellationToken.None);
+
+        Assert.Equal(42, result.ExitCode);
+        Assert.False(result.TimedOut);
+        Assert.False(result.Canceled);
+    }
+
+    [Fact]
+    public async Task RunAsync_StderrOnly_CapturesStderrSeparately()
+    {
+        using var result = await runner.RunAsync("echo oops >&2", NoEnv, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(string.Empty, result.Stdout.InlineText);
+        Assert.Equal(0, result.Stdout.TotalBytes);
+        Assert.Equal("oops\n", result.Stderr.InlineText);
+    }
+
+    [Fact]
+    public async Task RunAsync_EnvironmentVariables_AreSeenByTheCommand()
+    {
+        var env = new Dictionary<string, string> { ["GREETING"] = "hi  there", ["OTHER_ONE"] = "2" };
+
+        using var result = await runner.RunAsync("echo \"$GREETING\" \"$OTHER_ONE\"", env, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("hi  there 2\n", result.Stdout.InlineText);
+    }
+
+    [Fact]
+    public async Task RunAsync_EnvironmentVariables_AreMergedOverTheInheritedEnvironment()
+    {
+        // PATH is inherited (tr and sort are found through it); HOME is overridden by the dictionary.
+        var env = new Dictionary<string, string> { ["GREETING"] = "hello", ["HOME"] = "/nonexistent-home" };
+
+        using var result = await runner.RunAsync("echo \"$GREETING\" | tr a-z A-Z; echo \"$HOME\"; test -n \"$PATH\" && echo has-path", env, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("HELLO\n/nonexistent-home\nhas-path\n", result.Stdout.InlineText);
+        Assert.Equal(string.Empty, result.Stderr.InlineText);
+    }
+
+    [Fact]
+    public async Task RunAsync_SleepPastTimeout_KillsItAndReportsTimedOut()
+    {
+        var marker = ProcessProbe.SleepMarker();
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            using var result = await runner.RunAsync($"sleep {marker}", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
+            watch.Stop();
+
+            Assert.True(result.TimedOut);
+            Assert.False(result.Canceled);
+            Assert.Null(result.ExitCode);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+            Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.9), $"returned before its timeout: {watch.Elapsed}");
+            var left = await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3));
+            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
+        }
+        finally
+        {
+            ProcessProbe.KillAll(marker);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_GrandchildInSubshellPastTimeout_KillsTheWholeTree()
+    {
+        var marker = ProcessProbe.SleepMarker();
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            using var result = await runner.RunAsync($"(sleep {marker} & wait); echo never", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
+            watch.Stop();
+
+            Assert.True(result.TimedOut);
+            Assert.Null(result.ExitCode);
+            Assert.DoesNotContain("never", result.Stdout.InlineText, StringComparison.Ordinal);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+            var left = await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3));
+            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
+        }
+        finally
+        {
+            ProcessProbe.KillAll(marker);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_BashWithTwoSleepsPastTimeout_KillsBoth()
+    {
+        var first = ProcessProbe.SleepMarker();
+        var second = ProcessProbe.SleepMarker();
+        try
+        {
+            using var result = await runner.RunAsync($"bash -c 'sleep {first} & sleep {second}'", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
+
+            Assert.True(result.TimedOut);
+            Assert.Null(result.ExitCode);
+            var left = (await ProcessProbe.WaitGoneAsync(first, TimeSpan.FromSeconds(3))).Concat(await ProcessProbe.WaitGoneAsync(second, TimeSpan.FromSeconds(1))).ToList();
+            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
+        }
+        finally
+        {
+            ProcessProbe.KillAll(first);
+            ProcessProbe.KillAll(second);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_BackgroundChildHoldingStdoutPastTimeout_KillsIt()
+    {
+        // The shell exits at once; its background child keeps the stdout pipe open, so the command
+        // has not finished (its output has not ended) until the timeout kills the child too.
+        var marker = ProcessProbe.SleepMarker();
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            using var result = await runner.RunAsync($"sleep {marker} & echo started", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
+            watch.Stop();
+
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+            Assert.Equal("started\n", result.Stdout.InlineText);
+            Assert.True(result.TimedOut);
+            var left = await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3));
+            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
+        }
+        finally
+        {
+            ProcessProbe.KillAll(marker);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_OnLinux_ShellLeadsASessionAndProcessGroupOfItsOwn()
+    {
+        // /proc/<pid>/stat: pid (comm) state ppid pgrp session ...
+        using var result = await runner.RunAsync("read pid comm state ppid pgrp session rest < /proc/$$/stat; echo \"$$ $pgrp $session\"", NoEnv, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        var ids = result.Stdout.InlineText.Trim().Split(' ');
+        Assert.Equal(3, ids.Length);
+        Assert.Equal(ids[0], ids[1]);
+        Assert.Equal(ids[0], ids[2]);
+        Assert.NotEqual(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ids[1]);
+    }
+
+    [Fact]
+    public async Task RunAsync_CanceledWhileRunning_KillsItAndReportsCanceled()
+    {
+        var marker = ProcessProbe.SleepMarker();
+        try
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            var watch = Stopwatch.StartNew();
+            using var result = await runner.RunAsync($"(sleep {marker} & wait)", NoEnv, Long, cancel.Token);
+            watch.Stop();
+
+            Assert.True(result.Canceled);
+            Assert.False(result.TimedOut);
+            Assert.Null(result.ExitCode);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+            var left = await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3));
+            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
+        }
+        finally
+        {
+            ProcessProbe.KillAll(marker);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_AlreadyCanceledToken_ReportsCanceledAndLeavesNothingRunning()
+    {
+        var marker = ProcessProbe.SleepMarker();
+        try
+        {
+            using var cancel = new CancellationTokenSource();
+            await cancel.CancelAsync();
+
+            using var result = await runner.RunAsync($"sleep {marker}", NoEnv, Long, cancel.Token);
+
+            Assert.True(result.Canceled);
+            Assert.Null(result.ExitCode);
+            Assert.Empty(await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3)));
+        }
+        finally
+        {
+            ProcessProbe.KillAll(marker);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_BytesThatAreNotUtf8_BecomeReplacementCharacters()
+    {
+        using var result = await runner.RunAsync("printf '\\377\\376 ok\\n'", NoEnv, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(6, result.Stdout.TotalBytes);
+        Assert.Equal("\uFFFD\uFFFD ok\n", result.Stdout.InlineText);
+    }
+
+    [Fact]
+    public async Task RunAsync_SmallOutput_IsExactAndNotTruncated()
+    {
+        using var result = await runner.RunAsync("printf 'line one\\nline two\\n'; printf 'é€\\n'", NoEnv, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.False(result.Stdout.Truncated);
+        Assert.False(result.Stderr.Truncated);
+        Assert.Equal("line one\nline two\né€\n", result.Stdout.InlineText);
+        Assert.Equal(18 + 1 + 2 + 3, result.Stdout.TotalBytes);
+        Assert.Throws<InvalidOperationException>(() => result.Stdout.OpenFull());
+    }
+
+    [Fact]
+    public async Task RunAsync_ExecutableWithoutShell_PassesArgumentsVerbatim()
+    {
+        using var result = await runner.RunAsync("/bin/echo", ["a  b", "$HOME", "|"], NoEnv, Long, CancellationToken.None);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("a  b $HOME |\n", result.Stdout.InlineText);
+    }
+}

@@ -18,23 +18,7 @@ public sealed record ExecuteRequest(JsonElement? Params, IReadOnlyDictionary<str
 
         var fields = new JsonFields(element);
         var parameters = fields.ReadObject("params");
-        Dictionary<string, string>? env = null;
-        if (fields.ReadObject("env") is { } envElement)
-        {
-            env = [];
-            foreach (var variable in envElement.EnumerateObject())
-            {
-                if (variable.Value.ValueKind == JsonValueKind.String)
-                {
-                    env[variable.Name] = variable.Value.GetString()!;
-                }
-                else
-                {
-                    fields.AddError($"env.{variable.Name}", $"must be a string, not {JsonFields.Describe(variable.Value.ValueKind)}");
-                }
-            }
-        }
-
+        var env = fields.Has("env") ? Tasks.TaskSpecParser.ReadEnv(fields) : null;
         fields.RejectUnknown();
         fields.ThrowIfInvalid();
         return new ExecuteRequest(parameters?.Clone(), env);

@@ -43,7 +43,33 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
         }
     }
 
-    /// <summary>Returns the permits (or queue places) of these jobs.</summary>
-    public static Task ReclaimAsync(DurableTaskClient client, IReadOnlyCollection<string> jobIds, CancellationToken cancellationToken) =>
-        client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Reclaim, jobIds.ToArray(), cancellation: cancellationToken);
+    /// <summary>
+    /// Returns the permits (or queue places) of these jobs, and waits (up to 15 s) until the gate shows it: a signal is
+    /// applied asynchronously, and a caller that reports them as reclaimed (the sweep) must not find them again on its
+    /// next run. False when the gate did not show it in time (the Durable worker may be down); the signal stays queued.
+    /// </summary>
+    public static async Task<bool> ReclaimAsync(DurableTaskClient client, IReadOnlyCollection<string> jobIds, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(jobIds);
+        ArgumentNullException.ThrowIfNull(clock);
+        await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Reclaim, jobIds.ToArray(), cancellation: cancellationToken)
+            .ConfigureAwait(false);
+        var started = clock.GetTimestamp();
+        while (true)
+        {
+            var state = await GetStateAsync(client, cancellationToken).ConfigureAwait(false);
+            if (state is null || !jobIds.Any(id => state.Holders.ContainsKey(id) || state.Waiters.Exists(w => w.JobId == id)))
+            {
+                return true;
+            }
+
+            if (clock.GetElapsedTime(started) > ApplyTimeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), clock, cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

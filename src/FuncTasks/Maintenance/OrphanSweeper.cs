@@ -145,7 +145,11 @@ public sealed partial class OrphanSweeper(
 
         if (stale.Count > 0)
         {
-            await GateClient.ReclaimAsync(client, stale, cancellationToken).ConfigureAwait(false);
+            if (!await GateClient.ReclaimAsync(client, stale, clock, cancellationToken).ConfigureAwait(false))
+            {
+                LogReclaimNotApplied(logger, stale.Count);
+            }
+
             foreach (var jobId in stale)
             {
                 LogPermitReclaimed(logger, jobId);
@@ -167,4 +171,7 @@ public sealed partial class OrphanSweeper(
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Sweep reclaimed the permit of job {JobId}")]
     private static partial void LogPermitReclaimed(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Sweep: the gate did not show the reclaim of {Count} permits in time; it is applied when the gate next runs")]
+    private static partial void LogReclaimNotApplied(ILogger logger, int count);
 }

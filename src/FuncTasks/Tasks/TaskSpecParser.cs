@@ -73,7 +73,8 @@ public static partial class TaskSpecParser
         return null;
     }
 
-    private static Dictionary<string, string> ReadEnv(JsonFields fields)
+    /// <summary>Reads an <c>env</c> object: valid variable names, string values, bounded count and size.</summary>
+    public static Dictionary<string, string> ReadEnv(JsonFields fields)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         if (fields.ReadObject("env") is not { } element)

@@ -7,18 +7,25 @@ namespace FuncTasks.Tests.Tasks;
 /// Every refused task request: a 4xx problem document naming what is wrong, and the stored tasks
 /// exactly as they were (each test compares a snapshot of the tables before and after).
 /// </summary>
-public sealed class TasksApiErrorTests : IAsyncLifetime
+public sealed class TasksApiErrorTests(TasksApiErrorTests.Fixture fixture) : IClassFixture<TasksApiErrorTests.Fixture>
 {
-    private AppHost app = null!;
-    private string existingId = null!;
+    private readonly AppHost app = fixture.App;
+    private readonly string existingId = fixture.ExistingId;
 
-    public async Task InitializeAsync()
+    /// <summary>One app for the class (4 KiB body limit) with one stored task; tests change nothing by design.</summary>
+    public sealed class Fixture : IAsyncLifetime
     {
-        app = await AppHost.StartAsync(new Dictionary<string, string?> { ["FuncTasks:Api:MaxBodyBytes"] = "4096" });
-        existingId = (await app.CreateTaskAsync("""{"command": "echo existing", "tags": ["keep"]}""")).GetProperty("id").GetString()!;
-    }
+        public AppHost App { get; private set; } = null!;
+        public string ExistingId { get; private set; } = null!;
 
-    public async Task DisposeAsync() => await app.DisposeAsync();
+        public async Task InitializeAsync()
+        {
+            App = await AppHost.StartAsync(new Dictionary<string, string?> { ["FuncTasks:Api:MaxBodyBytes"] = "4096" });
+            ExistingId = (await App.CreateTaskAsync("""{"command": "echo existing", "tags": ["keep"]}""")).GetProperty("id").GetString()!;
+        }
+
+        public async Task DisposeAsync() => await App.DisposeAsync();
+    }
 
     public static TheoryData<string, int, string, string?> BadCreateBodies => new()
     {

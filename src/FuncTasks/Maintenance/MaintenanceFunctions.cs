@@ -25,7 +25,7 @@ public sealed class MaintenanceFunctions(OrphanSweeper sweeper)
     /// <c>POST /admin/functions/Sweep</c> with body <c>{}</c> and the master key.
     /// </summary>
     [Function("Sweep")]
-    public Task<SweepSummary> Sweep(
+    public Task Sweep(
         [TimerTrigger("%FuncTasksSweepSchedule%", RunOnStartup = true)] TimerInfo timer,
         [DurableClient] DurableTaskClient client,
         FunctionContext context)

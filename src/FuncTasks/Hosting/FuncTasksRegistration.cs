@@ -72,6 +72,14 @@ public static class FuncTasksRegistration
         return services;
     }
 
+    /// <summary>Registers a delegate as the task function <paramref name="name"/> (in Program.cs: <c>builder.AddTaskFunction("add", (int a, int b) => new { sum = a + b })</c>).</summary>
+    public static FunctionsApplicationBuilder AddTaskFunction(this FunctionsApplicationBuilder builder, string name, Delegate function, string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddTaskFunction(name, function, description);
+        return builder;
+    }
+
     /// <summary>Registers the [TaskFunction] methods of an assembly.</summary>
     public static IServiceCollection AddTaskFunctions(this IServiceCollection services, Assembly assembly)
     {

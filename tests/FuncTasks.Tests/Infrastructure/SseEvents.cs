@@ -7,7 +7,7 @@ public sealed record SseEvent(string Name, string Data);
 /// <summary>Reads a text/event-stream response into events (comments are counted, not returned).</summary>
 public static class SseEvents
 {
-    public static async Task<List<SseEvent>> ReadAllAsync(HttpResponseMessage response, TimeSpan timeout, Action<SseEvent>? onEvent = null)
+    public static async Task<List<SseEvent>> ReadAllAsync(HttpResponseMessage response, TimeSpan timeout, Action<SseEvent>? onEvent = null, Action<string>? onComment = null)
     {
         using var cts = new CancellationTokenSource(timeout);
         await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
@@ -28,6 +28,10 @@ public static class SseEvents
 
                 name = null;
                 data.Clear();
+            }
+            else if (line.StartsWith(':'))
+            {
+                onComment?.Invoke(line);
             }
             else if (line.StartsWith("event:", StringComparison.Ordinal))
             {

@@ -1,3 +1,4 @@
+using FuncTasks.Tests.Infrastructure;
 using System.Diagnostics;
 using FuncTasks.Execution;
 using Microsoft.Extensions.Options;

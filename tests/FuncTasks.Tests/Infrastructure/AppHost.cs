@@ -46,8 +46,8 @@ public sealed class AppHost : IAsyncDisposable
     /// <summary>
     /// An app with options of the test's own making (given the shared Azurite's connection string): more activity
     /// slots, shorter visibility timeouts, or a <see cref="FuncTasksTestAppOptions.Prefix"/> and
-    /// <see cref="FuncTasksTestAppOptions.TaskHub"/> shared with another instance (scale-out). Instances sharing tables:
-    /// the first disposed deletes them.
+    /// <see cref="FuncTasksTestAppOptions.TaskHub"/> shared with another instance (scale-out). An app given a prefix does
+    /// not own those tables: disposing it leaves them (the test that chose the prefix deletes them).
     /// </summary>
     public static async Task<AppHost> StartAsync(Func<string, FuncTasksTestAppOptions> options)
     {

@@ -15,10 +15,10 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
     [Fact]
     public async Task Cancel_RunningShellJob_KillsTheProcess_AndTheJobIsCanceled()
     {
-        var marker = $"300.{Random.Shared.Next(100000, 999999)}";
+        var marker = ProcessProbe.SleepMarker();
         var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{marker}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
-        await WaitUntilAsync(() => ProcessesWith(marker) > 0, "the sleep to start");
+        await WaitUntilAsync(() => ProcessProbe.Count(marker) > 0, "the sleep to start");
 
         using var response = await app.PostAsync($"/api/v1/jobs/{jobId}/$cancel");
         var job = await Json.ReadAsync(response);
@@ -26,7 +26,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         Assert.Equal("canceled", job.GetProperty("status").GetString());
         Assert.Equal("canceled", job.GetProperty("error").GetProperty("type").GetString());
 
-        await WaitUntilAsync(() => ProcessesWith(marker) == 0, "the process to be killed");
+        await WaitUntilAsync(() => ProcessProbe.Count(marker) == 0, "the process to be killed");
         var instance = await WaitForOrchestrationAsync(jobId);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
         var final = await JobWaits.UntilAsync(app, jobId);
@@ -58,7 +58,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
     [Fact]
     public async Task Delete_RunningJob_CancelsIt_RemovesRecordAndHistory_KeepsArtifacts()
     {
-        var marker = $"300.{Random.Shared.Next(100000, 999999)}";
+        var marker = ProcessProbe.SleepMarker();
         var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "echo started; sleep {{marker}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
 
@@ -68,7 +68,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         using var get = await app.GetAsync($"/api/v1/jobs/{jobId}");
         await Json.AssertProblemAsync(get, 404, "not-found");
         Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
-        await WaitUntilAsync(() => ProcessesWith(marker) == 0, "the process to be killed");
+        await WaitUntilAsync(() => ProcessProbe.Count(marker) == 0, "the process to be killed");
     }
 
     [Fact]
@@ -115,23 +115,6 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         using var response = await app.PutAsync("/api/v1/concurrency", $$"""{"limit": {{limit}}}""");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
-
-    internal static int ProcessesWith(string marker) =>
-        Directory.EnumerateDirectories("/proc").Count(dir =>
-        {
-            try
-            {
-                return File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker, StringComparison.Ordinal);
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                return false;
-            }
-        });
 
     internal static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 

@@ -2,14 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace FuncTasks.Tests.Execution;
+namespace FuncTasks.Tests.Infrastructure;
 
 /// <summary>Finds (and, to clean up after a failed test, kills) processes by a marker in their command line, from /proc.</summary>
 internal static class ProcessProbe
 {
-    /// <summary>A marker that is also a valid <c>sleep</c> duration: <c>300.&lt;random digits&gt;</c>.</summary>
-    public static string SleepMarker() =>
-        "300." + Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString(CultureInfo.InvariantCulture);
+    /// <summary>A marker that is also a valid <c>sleep</c> duration: <c>&lt;seconds&gt;.&lt;random digits&gt;</c>.</summary>
+    public static string SleepMarker(int seconds = 300) =>
+        seconds.ToString(CultureInfo.InvariantCulture) + "." + Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>How many live processes carry <paramref name="marker"/> in their command line.</summary>
+    public static int Count(string marker) => Find(marker).Count;
 
     /// <summary>Ids of live processes whose command line contains <paramref name="marker"/> (zombies have none).</summary>
     public static IReadOnlyList<int> Find(string marker)

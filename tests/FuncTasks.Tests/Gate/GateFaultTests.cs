@@ -1,0 +1,193 @@
+using System.Net;
+using System.Text.Json;
+using FuncTasks.Maintenance;
+using FuncTasks.Tests.Infrastructure;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace FuncTasks.Tests.Gate;
+
+/// <summary>
+/// Every way a job can end badly returns its permit: each test ends with the gate at 0 in use and 0 waiting
+/// and no job pending or running. Real durable engine with the gate entity, real shell processes.
+/// </summary>
+public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private AppHost app = null!;
+
+    public async Task InitializeAsync() => app = await AppHost.StartAsync(withDurable: true, configureServices: GateTestFunctions.Register);
+
+    public async Task DisposeAsync() => await app.DisposeAsync();
+
+    [Fact]
+    public async Task FunctionThatThrows_Fails_AndReturnsItsPermit()
+    {
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "{{GateTestFunctions.Boom}}", "params": {"message": "kaboom"} }""");
+        var job = await JobWaits.UntilAsync(app, jobId);
+
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Equal("System.InvalidOperationException", job.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal("kaboom", job.GetProperty("error").GetProperty("message").GetString());
+        await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!);
+        await GateAssert.DrainedAsync(app);
+    }
+
+    [Fact]
+    public async Task ShellCommandExitingNonZero_Fails_AndReturnsItsPermit()
+    {
+        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "echo out; exit 7"}""");
+        var job = await JobWaits.UntilAsync(app, jobId);
+
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Equal(7, job.GetProperty("exit_code").GetInt32());
+        Assert.Equal("exit_code", job.GetProperty("error").GetProperty("type").GetString());
+        await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!);
+        await GateAssert.DrainedAsync(app);
+    }
+
+    [Fact]
+    public async Task Timeout_FailsTheJob_KillsTheProcess_AndReturnsItsPermit()
+    {
+        var sleep = ProcessProbe.SleepMarker(30);
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}", "timeout_seconds": 1}""");
+        var job = await JobWaits.UntilAsync(app, jobId, TimeSpan.FromSeconds(30));
+
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Equal("timeout", job.GetProperty("error").GetProperty("type").GetString());
+        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) == 0), "the timed-out process to be killed", TimeSpan.FromSeconds(10));
+        await GateAssert.DrainedAsync(app);
+    }
+
+    [Fact]
+    public async Task CancelWhileWaitingForAPermit_NeverRuns_AndLeavesTheQueue()
+    {
+        await GateAssert.SetLimitAsync(app, 1);
+        var blocker = await JobWaits.ExecuteAsync(app, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 60000} }""");
+        await JobWaits.UntilAsync(app, blocker, null, "running");
+        var waiter = await JobWaits.ExecuteAsync(app, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 10} }""");
+        await GateAssert.UntilGateAsync(app, g => g is { InUse: 1, Waiting: 1 }, "the second job to queue for a permit");
+        await GateAssert.UntilAsync(async () => (await GateAssert.GetJobAsync(app, waiter)).PermitRequestedAt is not null, "the waiting job to show permit_requested_at");
+
+        using (var cancel = await app.PostAsync($"/api/v1/jobs/{waiter}/$cancel"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            var instance = await app.DurableClient.WaitForInstanceCompletionAsync(waiter, getInputsAndOutputs: true, wait.Token);
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
+        }
+
+        // Out of the queue at once; the blocker keeps its permit.
+        await GateAssert.UntilGateAsync(app, g => g is { InUse: 1, Waiting: 0 }, "the canceled job to leave the queue");
+        Assert.Equal([blocker], (await GateAssert.GetAsync(app)).Holders);
+        var canceled = await GateAssert.GetJobAsync(app, waiter);
+        Assert.Equal("canceled", canceled.Status);
+        Assert.Null(canceled.StartedAt);
+        Assert.Null(canceled.PermitGrantedAt);
+
+        using (var cancel = await app.PostAsync($"/api/v1/jobs/{blocker}/$cancel"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        Assert.Equal("canceled", (await JobWaits.UntilAsync(app, blocker)).GetProperty("status").GetString());
+        await GateAssert.DrainedAsync(app);
+
+        // And the canceled waiter never ran afterwards either.
+        Assert.Null((await GateAssert.GetJobAsync(app, waiter)).StartedAt);
+    }
+
+    [Fact]
+    public async Task CancelWhileRunning_KillsTheProcess_AndReturnsThePermit()
+    {
+        var sleep = ProcessProbe.SleepMarker(60);
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}"}""");
+        await JobWaits.UntilAsync(app, jobId, null, "running");
+        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) > 0), "the sleep to start");
+        Assert.Contains(jobId, (await GateAssert.GetAsync(app)).Holders);
+
+        using (var cancel = await app.PostAsync($"/api/v1/jobs/{jobId}/$cancel"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) == 0), "the process to be killed", TimeSpan.FromSeconds(10));
+        var job = await JobWaits.UntilAsync(app, jobId);
+        Assert.Equal("canceled", job.GetProperty("status").GetString());
+        await GateAssert.DrainedAsync(app);
+    }
+
+    [Fact]
+    public async Task OrchestrationTerminatedFromOutside_SweepFailsTheJob_TheProcessIsKilled_ThePermitComesBack()
+    {
+        var sleep = ProcessProbe.SleepMarker(60);
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}"}""");
+        await JobWaits.UntilAsync(app, jobId, null, "running");
+        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) > 0), "the sleep to start");
+
+        await app.DurableClient.TerminateInstanceAsync(jobId, "terminated by the test");
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            var instance = await app.DurableClient.WaitForInstanceCompletionAsync(jobId, wait.Token);
+            Assert.Equal(OrchestrationRuntimeStatus.Terminated, instance.RuntimeStatus);
+        }
+
+        // A terminated orchestration runs no more code: its record still says running and it still holds its permit.
+        Assert.Equal("running", (await GateAssert.GetJobAsync(app, jobId)).Status);
+        Assert.Contains(jobId, (await GateAssert.GetAsync(app)).Holders);
+
+        var summary = await Sweep();
+        output.WriteLine($"sweep: {JsonSerializer.Serialize(summary)}");
+        Assert.Equal([jobId], summary.FailedJobIds);
+        Assert.Equal([jobId], summary.ReclaimedJobIds);
+
+        var job = await JobWaits.UntilAsync(app, jobId);
+        Assert.Contains(job.GetProperty("status").GetString(), new[] { "failed", "canceled" });
+        Assert.Equal("orchestration_lost", job.GetProperty("error").GetProperty("type").GetString());
+        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) == 0), "the orphaned process to be killed", TimeSpan.FromSeconds(10));
+        await GateAssert.DrainedAsync(app);
+
+        var again = await Sweep();
+        Assert.Equal((0, 0, 0), (again.TasksDisabled, again.JobsFailed, again.PermitsReclaimed));
+    }
+
+    [Fact]
+    public async Task DeleteWhileRunning_RemovesTheJob_KillsTheProcess_AndReturnsThePermit()
+    {
+        var sleep = ProcessProbe.SleepMarker(60);
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}"}""");
+        await JobWaits.UntilAsync(app, jobId, null, "running");
+        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) > 0), "the sleep to start");
+        Assert.Contains(jobId, (await GateAssert.GetAsync(app)).Holders);
+
+        using (var delete = await app.DeleteAsync($"/api/v1/jobs/{jobId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        using (var get = await app.GetAsync($"/api/v1/jobs/{jobId}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        }
+
+        Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
+        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) == 0), "the process to be killed", TimeSpan.FromSeconds(10));
+        await GateAssert.DrainedAsync(app);
+
+        // The activity finished after the record went: it must not have brought the record back.
+        await Task.Delay(500);
+        using (var get = await app.GetAsync($"/api/v1/jobs/{jobId}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        }
+    }
+
+    private async Task<SweepSummary> Sweep()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        return await app.Services.GetRequiredService<OrphanSweeper>().SweepAsync(app.DurableClient, timeout.Token);
+    }
+}

@@ -9,14 +9,34 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
 {
     private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(15);
 
-    public async Task<GateSnapshot> GetAsync(DurableTaskClient client, CancellationToken cancellationToken)
-    {
-        var entity = await client.Entities.GetEntityAsync<GateState>(ConcurrencyGate.Id, cancellation: cancellationToken).ConfigureAwait(false);
-        return ConcurrencyGate.Snapshot(entity?.State, options.Value.Limit);
-    }
+    public async Task<GateSnapshot> GetAsync(DurableTaskClient client, CancellationToken cancellationToken) =>
+        ConcurrencyGate.Snapshot(await GetStateAsync(client, cancellationToken).ConfigureAwait(false), options.Value.Limit);
 
-    public static async Task<GateState?> GetStateAsync(DurableTaskClient client, CancellationToken cancellationToken) =>
-        (await client.Entities.GetEntityAsync<GateState>(ConcurrencyGate.Id, cancellation: cancellationToken).ConfigureAwait(false))?.State;
+    /// <summary>
+    /// The gate's state (null before its first operation). A read can race with the entity writing its
+    /// state (a large state lives in a blob the backend replaces), so a failed read is tried again
+    /// before the gate is reported unavailable (503).
+    /// </summary>
+    public static async Task<GateState?> GetStateAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await client.Entities.GetEntityAsync<GateState>(ConcurrencyGate.Id, cancellation: cancellationToken).ConfigureAwait(false))?.State;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && attempt < 3)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new ApiProblemException(503, "gate-unavailable", "The concurrency gate could not be read",
+                    $"Reading the concurrency gate's state failed three times ({ex.GetType().Name}); the Durable backend may be unavailable.");
+            }
+        }
+    }
 
     /// <summary>Sets the limit and answers once the gate shows it (a signal is applied asynchronously).</summary>
     public async Task<GateSnapshot> SetLimitAsync(DurableTaskClient client, int limit, CancellationToken cancellationToken)

@@ -1,10 +1,16 @@
+using FuncTasks.Benchmarks.Durable;
 using FuncTasks.Benchmarks.Harness;
+using FuncTasks.Benchmarks.Shell;
 using FuncTasks.Benchmarks.Store;
 
-// Each benchmark is a sub-command; add new ones (durable job latency, throughput, ...) to this list.
+// Each benchmark is a sub-command; add new ones to this list.
 IBenchmarkCommand[] commands =
 [
     new StoreBenchmark(),
+    new JobLatencyBenchmark(),
+    new JobThroughputBenchmark(),
+    new GateHandoffBenchmark(),
+    new ShellOverheadBenchmark(),
 ];
 
 return await BenchmarkCli.RunAsync(args, commands);

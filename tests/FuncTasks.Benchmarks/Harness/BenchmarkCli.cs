@@ -21,7 +21,7 @@ internal static class BenchmarkCli
             return 2;
         }
 
-        var (options, error) = BenchmarkOptions.Parse(args[1..]);
+        var (options, error) = BenchmarkOptions.Parse(args[1..], command.Defaults, command.QuickDefaults);
         if (options is null)
         {
             Console.Error.WriteLine($"{command.Name}: {error}");
@@ -53,7 +53,7 @@ internal static class BenchmarkCli
         try
         {
             var code = await command.RunAsync(new BenchmarkContext(options, report, cancellation.Token));
-            if (code != 0 && report.Comparisons.Count == 0)
+            if (code != 0 && report.IsEmpty)
             {
                 return code;
             }
@@ -83,6 +83,7 @@ internal static class BenchmarkCli
         foreach (var command in commands)
         {
             writer.WriteLine($"  {command.Name,-18} {command.Summary}");
+            writer.WriteLine($"  {string.Empty,-18}   ({command.DefaultsSummary})");
         }
 
         writer.WriteLine();

@@ -22,15 +22,32 @@ internal sealed record BenchmarkOptions
     /// <summary>Also write the results as Markdown to this file.</summary>
     public string? MarkdownOut { get; init; }
 
+    /// <summary>Jobs per batch, for the durable benchmarks that submit a batch (null: the command's default).</summary>
+    public int? Jobs { get; init; }
+
+    /// <summary>The durable engine's MaxConcurrentActivities, for the durable benchmarks (null: the command's default).</summary>
+    public int? Activities { get; init; }
+
+    /// <summary>Write the durable engine's own logs to this file (durable benchmarks; slows them, for diagnosis only).</summary>
+    public string? DurableLog { get; init; }
+
     public static BenchmarkOptions QuickDefaults { get; } = new() { Quick = true, Rounds = 300, WarmupRounds = 100, AllocationCalls = 50 };
 
     public bool Includes(string comparison) => Only.Count == 0 || Only.Contains(comparison);
 
-    /// <summary>Parses the options after the command word; null and a message when they are not valid.</summary>
-    public static (BenchmarkOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
+    /// <summary>Parses the options after the command word with the store's defaults; null and a message when they are not valid.</summary>
+    public static (BenchmarkOptions? Options, string? Error) Parse(IReadOnlyList<string> args) =>
+        Parse(args, new BenchmarkOptions(), QuickDefaults);
+
+    /// <summary>
+    /// Parses the options after the command word, starting from a command's own defaults (<paramref name="quickDefaults"/>
+    /// with --quick); null and a message when they are not valid.
+    /// </summary>
+    public static (BenchmarkOptions? Options, string? Error) Parse(IReadOnlyList<string> args, BenchmarkOptions defaults, BenchmarkOptions quickDefaults)
     {
+        ArgumentNullException.ThrowIfNull(args);
         var quick = args.Contains("--quick");
-        var options = quick ? QuickDefaults : new BenchmarkOptions();
+        var options = quick ? quickDefaults with { Quick = true } : defaults;
         var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < args.Count; i++)
         {
@@ -63,6 +80,15 @@ internal sealed record BenchmarkOptions
                     case "--out":
                         options = options with { MarkdownOut = Value() };
                         break;
+                    case "--jobs":
+                        options = options with { Jobs = Count() };
+                        break;
+                    case "--activities":
+                        options = options with { Activities = Count() };
+                        break;
+                    case "--durable-log":
+                        options = options with { DurableLog = Value() };
+                        break;
                     default:
                         return (null, $"unknown option '{args[i]}'");
                 }
@@ -78,11 +104,14 @@ internal sealed record BenchmarkOptions
 
     public const string Usage =
         """
-          --quick            smoke check: 100 warm-up + 300 measured rounds per comparison (10-20 s once built)
-          --rounds N         measured A/B rounds per comparison (default 3000)
-          --warmup N         unmeasured warm-up rounds per comparison (default 500)
-          --alloc-calls N    calls per side for the allocation figures (default 300)
-          --only a,b         run only these comparisons (for store: create, get, list)
+          --quick            smoke check with fewer rounds or jobs (defaults per benchmark above); don't quote its figures
+          --rounds N         measured interleaved rounds per comparison
+          --warmup N         unmeasured warm-up rounds per comparison
+          --alloc-calls N    calls per side for the allocation figures (store, shell-overhead)
+          --only a,b         run only these comparisons (store: create, get, list; job-throughput: 1, 5, 20, off)
+          --jobs N           jobs per batch (job-throughput, gate-handoff)
+          --activities N     the durable engine's MaxConcurrentActivities (job-throughput, gate-handoff)
+          --durable-log FILE write the durable engine's own logs to FILE (job-throughput, gate-handoff; for diagnosis, not for figures)
           --out FILE         also write the results as Markdown to FILE
         """;
 }

@@ -45,7 +45,8 @@ internal sealed record ComparisonResult(
     public double OverheadMicroseconds => (Candidate.Median - Baseline.Median) * 1000;
 
     public string Verdict =>
-        RatioInterval.High <= Comparison.TargetRatio ? "MET"
+        double.IsNaN(Comparison.TargetRatio) ? "no target (for information)"
+        : RatioInterval.High <= Comparison.TargetRatio ? "MET"
         : RatioInterval.Low > Comparison.TargetRatio ? "MISSED"
         : RatioOfMedians <= Comparison.TargetRatio ? "MET (interval straddles the target)"
         : "MISSED (interval straddles the target)";

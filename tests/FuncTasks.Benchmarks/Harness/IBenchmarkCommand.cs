@@ -1,6 +1,6 @@
 namespace FuncTasks.Benchmarks.Harness;
 
-/// <summary>One sub-command of the harness (<c>store</c>, later the durable job benchmarks).</summary>
+/// <summary>One sub-command of the harness (<c>store</c>, the durable job benchmarks, <c>shell-overhead</c>).</summary>
 internal interface IBenchmarkCommand
 {
     /// <summary>The word on the command line.</summary>
@@ -8,6 +8,15 @@ internal interface IBenchmarkCommand
 
     /// <summary>One line for <c>--help</c>.</summary>
     string Summary { get; }
+
+    /// <summary>The options a full run starts from (rounds, warm-up, ...); the store's by default.</summary>
+    BenchmarkOptions Defaults => new();
+
+    /// <summary>The options a <c>--quick</c> run starts from.</summary>
+    BenchmarkOptions QuickDefaults => BenchmarkOptions.QuickDefaults;
+
+    /// <summary>One line for <c>--help</c> saying what a full and a quick run do.</summary>
+    string DefaultsSummary => "full: 500 warm-up + 3000 rounds; --quick: 100 + 300";
 
     /// <summary>Runs the benchmark and writes its results to <see cref="BenchmarkContext.Report"/>; returns the exit code.</summary>
     Task<int> RunAsync(BenchmarkContext context);

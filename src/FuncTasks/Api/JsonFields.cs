@@ -28,8 +28,6 @@ public sealed class JsonFields
     /// <summary>Reads a nested object whose problems are reported as <c>name.field</c> in the same answer.</summary>
     public JsonFields Nested(JsonElement element, string name) => new(element, prefix + name + ".", errors);
 
-    public bool HasErrors => errors.Count > 0;
-
     public void AddError(string field, string message)
     {
         field = prefix + field;

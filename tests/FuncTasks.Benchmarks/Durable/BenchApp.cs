@@ -68,10 +68,12 @@ internal sealed class BenchApp : IAsyncDisposable
 
     public string TaskHub => App.Durable!.TaskHubName;
 
+    /// <param name="controlQueueVisibility">Null: the test host's default (10 s).</param>
     public static async Task<BenchApp> StartAsync(string label, string connectionString, IReadOnlyDictionary<string, string?> settings, int maxConcurrentActivities,
-        Microsoft.Extensions.Logging.ILoggerFactory? durableLog = null)
+        Microsoft.Extensions.Logging.ILoggerFactory? durableLog = null, TimeSpan? controlQueueVisibility = null)
     {
-        BenchmarkContext.Progress($"starting app '{label}' ({string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}"))}; MaxConcurrentActivities {maxConcurrentActivities})");
+        BenchmarkContext.Progress($"starting app '{label}' ({string.Join(", ", settings.Select(s => $"{s.Key}={s.Value}"))}; MaxConcurrentActivities {maxConcurrentActivities}" +
+                                  $"{(controlQueueVisibility is { } v ? $"; control-queue visibility {v.TotalSeconds:0} s" : string.Empty)})");
         var app = await FuncTasksTestApp.StartAsync(new FuncTasksTestAppOptions
         {
             StorageConnectionString = connectionString,
@@ -79,6 +81,7 @@ internal sealed class BenchApp : IAsyncDisposable
             Settings = settings,
             MaxConcurrentActivities = maxConcurrentActivities,
             LoggerFactory = durableLog,
+            ControlQueueVisibilityTimeout = controlQueueVisibility,
             ConfigureServices = services => services
                 .AddTaskFunction(Noop, (Func<object>)(() => new { ok = true }), "Returns at once.")
                 .AddTaskFunction(Nap, (Func<int, CancellationToken, Task<object>>)(async (ms, ct) =>

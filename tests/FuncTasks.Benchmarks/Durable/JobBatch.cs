@@ -45,14 +45,14 @@ internal sealed record JobBatch(
     /// app's job table has nothing pending or running, and reads the records of the batch; each must have completed
     /// with an artifact.
     /// </summary>
-    public static async Task<JobBatch> RunAsync(BenchApp app, string taskId, int jobs, string body, CancellationToken ct)
+    public static async Task<JobBatch> RunAsync(BenchApp app, string taskId, int jobs, string body, CancellationToken ct, TimeSpan? timeout = null)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var ids = await Task.WhenAll(Enumerable.Range(0, jobs).Select(_ => app.ExecuteAsync(taskId, body, ct)));
         var submitted = clock.Elapsed;
         Harness.BenchmarkContext.Progress($"{app.Label}: {jobs} jobs accepted in {submitted.TotalSeconds:0.0} s");
-        await app.WaitUntilAllFinishedAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(10), ct);
+        await app.WaitUntilAllFinishedAsync(TimeSpan.FromMilliseconds(500), timeout ?? TimeSpan.FromMinutes(10), ct);
         var wanted = ids.ToHashSet(StringComparer.Ordinal);
         var records = (await app.ListJobsAsync(ct)).Where(r => wanted.Contains(r.Id)).ToList();
         if (records.Count != jobs)

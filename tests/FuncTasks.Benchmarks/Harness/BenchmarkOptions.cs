@@ -31,6 +31,12 @@ internal sealed record BenchmarkOptions
     /// <summary>Write the durable engine's own logs to this file (durable benchmarks; slows them, for diagnosis only).</summary>
     public string? DurableLog { get; init; }
 
+    /// <summary>Record every storage request during each batch and report the slowest kinds (job-throughput; diagnosis).</summary>
+    public bool TraceStorage { get; init; }
+
+    /// <summary>The durable backend's control-queue visibility timeout in seconds (job-throughput, gate-handoff; null: the command's default).</summary>
+    public int? ControlVisibilitySeconds { get; init; }
+
     public static BenchmarkOptions QuickDefaults { get; } = new() { Quick = true, Rounds = 300, WarmupRounds = 100, AllocationCalls = 50 };
 
     public bool Includes(string comparison) => Only.Count == 0 || Only.Contains(comparison);
@@ -89,6 +95,12 @@ internal sealed record BenchmarkOptions
                     case "--durable-log":
                         options = options with { DurableLog = Value() };
                         break;
+                    case "--trace-storage":
+                        options = options with { TraceStorage = true };
+                        break;
+                    case "--control-visibility":
+                        options = options with { ControlVisibilitySeconds = Count() };
+                        break;
                     default:
                         return (null, $"unknown option '{args[i]}'");
                 }
@@ -106,12 +118,15 @@ internal sealed record BenchmarkOptions
         """
           --quick            smoke check with fewer rounds or jobs (defaults per benchmark above); don't quote its figures
           --rounds N         measured interleaved rounds per comparison
-          --warmup N         unmeasured warm-up rounds per comparison
+          --warmup N         unmeasured warm-up rounds per comparison (job-throughput, gate-handoff: warm-up jobs)
           --alloc-calls N    calls per side for the allocation figures (store, shell-overhead)
           --only a,b         run only these comparisons (store: create, get, list; job-throughput: 1, 5, 20, off)
           --jobs N           jobs per batch (job-throughput, gate-handoff)
           --activities N     the durable engine's MaxConcurrentActivities (job-throughput, gate-handoff)
           --durable-log FILE write the durable engine's own logs to FILE (job-throughput, gate-handoff; for diagnosis, not for figures)
+          --trace-storage    record every storage request of each batch and report the slowest kinds (job-throughput)
+          --control-visibility S  control-queue visibility timeout in seconds (job-throughput, gate-handoff; default 300,
+                             the backend's own default; the test host's 10 s livelocks under a burst, see the README)
           --out FILE         also write the results as Markdown to FILE
         """;
 }

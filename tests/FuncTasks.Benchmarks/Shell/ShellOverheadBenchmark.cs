@@ -34,7 +34,7 @@ internal sealed class ShellOverheadBenchmark : IBenchmarkCommand
 
     public BenchmarkOptions QuickDefaults => new() { WarmupRounds = 20, Rounds = 300, AllocationCalls = 30 };
 
-    public string DefaultsSummary => "full: 100 warm-up + 2000 rounds of 5 sides, about 30 s; --quick: 20 + 300, about 5 s";
+    public string DefaultsSummary => "full: 100 warm-up + 2000 rounds of 5 sides, about 25 s; --quick: 20 + 300, about 6 s";
 
     public async Task<int> RunAsync(BenchmarkContext context)
     {

@@ -8,7 +8,7 @@ namespace FuncTasks.Benchmarks.Shell;
 /// <summary>
 /// <c>shell-overhead</c>: a trivial command (<c>echo hi</c>) through the app's ShellRunner (both overloads) beside
 /// Process.Start of the same thing with stdout and stderr redirected and read to the end, interleaved; plus
-/// Process.Start through <c>setsid</c>, to show what ShellRunner's own process group costs.
+/// Process.Start through <c>setsid</c>, to show what a process group of its own per command would cost.
 /// </summary>
 internal sealed class ShellOverheadBenchmark : IBenchmarkCommand
 {
@@ -67,12 +67,12 @@ internal sealed class ShellOverheadBenchmark : IBenchmarkCommand
         report.Method = $"{options.WarmupRounds} warm-up + {options.Rounds} measured rounds; each round runs the command once per side, in an order that rotates through all 120 permutations of the 5 sides";
         report.Add(result.Compare("shell", $"'{Command}' via /bin/sh -c: ShellRunner.RunAsync(command, env, timeout, ct) vs Process.Start", StartShell, RunnerShell, TargetRatio));
         report.Add(result.Compare("no shell", "echo [hi] without a shell: ShellRunner.RunAsync(executable, args, env, timeout, ct) vs Process.Start", StartDirect, RunnerDirect, TargetRatio));
-        report.Add(result.Compare("setsid", "what the extra exec of setsid costs (ShellRunner runs every command under it)", StartShell, StartSetsid, double.NaN));
+        report.Add(result.Compare("setsid", "what the extra exec of setsid costs (ShellRunner ran every command under it before marking processes instead)", StartShell, StartSetsid, double.NaN));
         report.Add(result.Compare("runner vs setsid", "ShellRunner beyond Process.Start of the same setsid command line (CliWrap, capture streams, timeout)", StartSetsid, RunnerShell, double.NaN));
 
         report.Note($"Command '{Command}'; /bin/sh is {ShellTarget()}; ShellRunner is built as in the brief: new ShellRunner(Options.Create(new ExecutionOptions())) (64 KB inline output per stream), env empty, timeout 30 s.");
         report.Note("Process.Start sides: UseShellExecute false, stdout and stderr redirected, both read to the end (ReadToEndAsync) and WaitForExitAsync; ShellRunner also captures both streams. Every call checks exit code 0 and the output 'hi'.");
-        report.Note($"ShellRunner on Linux runs '{setsid} <executable> <args>' (its own session and process group, so a timeout can kill the group); '{StartSetsid}' is that command line started by hand.");
+        report.Note($"ShellRunner runs the command directly and marks its processes with FUNCTASKS_RUN_ID; '{StartSetsid}' ({setsid}) is shown for what a process group per command would cost.");
         return 0;
     }
 

@@ -185,17 +185,17 @@ public sealed class ShellRunnerTests
     }
 
     [Fact]
-    public async Task RunAsync_OnLinux_ShellLeadsASessionAndProcessGroupOfItsOwn()
+    public async Task RunAsync_EachRunMarksItsProcesses_WithAnIdOfItsOwn()
     {
-        // /proc/<pid>/stat: pid (comm) state ppid pgrp session ...
-        using var result = await runner.RunAsync("read pid comm state ppid pgrp session rest < /proc/$$/stat; echo \"$$ $pgrp $session\"", NoEnv, Long, CancellationToken.None);
+        // The marker is how a kill finds the processes a shell left in the background.
+        using var first = await runner.RunAsync("echo $FUNCTASKS_RUN_ID; sh -c 'echo $FUNCTASKS_RUN_ID'", NoEnv, Long, CancellationToken.None);
+        using var second = await runner.RunAsync("echo $FUNCTASKS_RUN_ID", NoEnv, Long, CancellationToken.None);
 
-        Assert.Equal(0, result.ExitCode);
-        var ids = result.Stdout.InlineText.Trim().Split(' ');
-        Assert.Equal(3, ids.Length);
+        var ids = first.Stdout.InlineText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, ids.Length);
+        Assert.Matches("^[0-9a-f]{32}$", ids[0]);
         Assert.Equal(ids[0], ids[1]);
-        Assert.Equal(ids[0], ids[2]);
-        Assert.NotEqual(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ids[1]);
+        Assert.NotEqual(ids[0], second.Stdout.InlineText.Trim());
     }
 
     [Fact]

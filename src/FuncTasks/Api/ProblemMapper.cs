@@ -12,19 +12,27 @@ public static partial class ProblemMapper
     public static ProblemResult ToResult(Exception exception, HttpContext httpContext, ILogger logger)
     {
         var instance = httpContext.Request.Path.Value ?? string.Empty;
-        switch (exception)
+        switch (Unwrap(exception))
         {
             case ApiProblemException problem:
                 return new ProblemResult(problem.Status, problem.Slug, problem.Title, problem.Message, instance, problem.Errors);
             case OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested:
                 return new ProblemResult(499, "client-closed-request", "The client closed the request",
                     "The request was canceled by the client.", instance, null);
-            default:
-                LogUnhandled(logger, exception, httpContext.Request.Method, instance);
+            case var fault:
+                LogUnhandled(logger, fault, httpContext.Request.Method, instance);
                 return new ProblemResult(StatusCodes.Status500InternalServerError, "internal-error", "Internal error",
                     "An unexpected error occurred; it has been logged.", instance, null);
         }
     }
+
+    /// <summary>What a trigger threw, without the reflection and task wrappers around it.</summary>
+    private static Exception Unwrap(Exception exception) => exception switch
+    {
+        System.Reflection.TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        AggregateException { InnerExceptions.Count: 1 } aggregate => Unwrap(aggregate.InnerExceptions[0]),
+        _ => exception,
+    };
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

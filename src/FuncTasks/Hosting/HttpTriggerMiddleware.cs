@@ -1,4 +1,3 @@
-using System.Reflection;
 using FuncTasks.Api;
 using FuncTasks.Security;
 using Microsoft.Azure.Functions.Worker;
@@ -29,14 +28,7 @@ internal sealed class HttpTriggerMiddleware(ApiKeyCheck apiKeys, ILogger<HttpTri
         }
         catch (Exception exception)
         {
-            context.GetInvocationResult().Value = ProblemMapper.ToResult(Unwrap(exception), httpContext, logger);
+            context.GetInvocationResult().Value = ProblemMapper.ToResult(exception, httpContext, logger);
         }
     }
-
-    private static Exception Unwrap(Exception exception) => exception switch
-    {
-        TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
-        AggregateException { InnerExceptions.Count: 1 } aggregate => Unwrap(aggregate.InnerExceptions[0]),
-        _ => exception,
-    };
 }

@@ -105,7 +105,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         catch (Exception exception)
         {
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FuncTasks.Testing.Http");
-            result = ProblemMapper.ToResult(Unwrap(exception), context, logger);
+            result = ProblemMapper.ToResult(exception, context, logger);
         }
 
         if (result is not null)
@@ -143,10 +143,4 @@ public sealed class FunctionsTestHost : IAsyncDisposable
 
         throw new InvalidOperationException($"The test host cannot bind parameter '{parameter.Name}' of {function.EntryPoint}.");
     }
-
-    private static Exception Unwrap(Exception exception) => exception switch
-    {
-        TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
-        _ => exception,
-    };
 }

@@ -210,21 +210,6 @@ public static class GateAssert
         return max;
     }
 
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        ArgumentNullException.ThrowIfNull(condition);
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
     /// <summary>Waits until the gate matches <paramref name="condition"/>; fails with the gate as last seen.</summary>
     public static async Task<GateView> UntilGateAsync(AppHost app, Func<GateView, bool> condition, string what, TimeSpan? timeout = null)
     {

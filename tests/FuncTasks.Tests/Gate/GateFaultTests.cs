@@ -55,7 +55,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Equal("timeout", job.GetProperty("error").GetProperty("type").GetString());
-        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) == 0), "the timed-out process to be killed", TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) == 0, "the timed-out process to be killed", TimeSpan.FromSeconds(10));
         await GateAssert.DrainedAsync(app);
     }
 
@@ -67,7 +67,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
         await JobWaits.UntilAsync(app, blocker, null, "running");
         var waiter = await JobWaits.ExecuteAsync(app, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 10} }""");
         await GateAssert.UntilGateAsync(app, g => g is { InUse: 1, Waiting: 1 }, "the second job to queue for a permit");
-        await GateAssert.UntilAsync(async () => (await GateAssert.GetJobAsync(app, waiter)).PermitRequestedAt is not null, "the waiting job to show permit_requested_at");
+        await Poll.UntilAsync(async () => (await GateAssert.GetJobAsync(app, waiter)).PermitRequestedAt is not null, "the waiting job to show permit_requested_at");
 
         using (var cancel = await app.PostAsync($"/api/v1/jobs/{waiter}/$cancel"))
         {
@@ -106,7 +106,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
         var sleep = ProcessProbe.SleepMarker(60);
         var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
-        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) > 0), "the sleep to start");
+        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) > 0, "the sleep to start");
         Assert.Contains(jobId, (await GateAssert.GetAsync(app)).Holders);
 
         using (var cancel = await app.PostAsync($"/api/v1/jobs/{jobId}/$cancel"))
@@ -114,7 +114,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         }
 
-        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) == 0), "the process to be killed", TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) == 0, "the process to be killed", TimeSpan.FromSeconds(10));
         var job = await JobWaits.UntilAsync(app, jobId);
         Assert.Equal("canceled", job.GetProperty("status").GetString());
         await GateAssert.DrainedAsync(app);
@@ -126,7 +126,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
         var sleep = ProcessProbe.SleepMarker(60);
         var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
-        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) > 0), "the sleep to start");
+        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) > 0, "the sleep to start");
 
         await app.DurableClient.TerminateInstanceAsync(jobId, "terminated by the test");
         using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
@@ -147,7 +147,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
         var job = await JobWaits.UntilAsync(app, jobId);
         Assert.Contains(job.GetProperty("status").GetString(), new[] { "failed", "canceled" });
         Assert.Equal("orchestration_lost", job.GetProperty("error").GetProperty("type").GetString());
-        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) == 0), "the orphaned process to be killed", TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) == 0, "the orphaned process to be killed", TimeSpan.FromSeconds(10));
         await GateAssert.DrainedAsync(app);
 
         var again = await Sweep();
@@ -160,7 +160,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
         var sleep = ProcessProbe.SleepMarker(60);
         var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
-        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) > 0), "the sleep to start");
+        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) > 0, "the sleep to start");
         Assert.Contains(jobId, (await GateAssert.GetAsync(app)).Holders);
 
         using (var delete = await app.DeleteAsync($"/api/v1/jobs/{jobId}"))
@@ -174,7 +174,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
-        await GateAssert.UntilAsync(() => Task.FromResult(ProcessProbe.Count(sleep) == 0), "the process to be killed", TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) == 0, "the process to be killed", TimeSpan.FromSeconds(10));
         await GateAssert.DrainedAsync(app);
 
         // The activity finished after the record went: it must not have brought the record back.

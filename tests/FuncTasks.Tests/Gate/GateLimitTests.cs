@@ -39,7 +39,7 @@ public sealed class GateLimitTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(4, set.InUse); // the PUT answers with the gate after the change: three waiters are in
         Assert.Equal(2, set.Waiting);
         Assert.Equal(new[] { holder, waiters[0], waiters[1], waiters[2] }.Order(StringComparer.Ordinal), set.Holders); // the oldest three
-        await GateAssert.UntilAsync(async () => (await GateAssert.ListJobsAsync(app, "status=running")).Count == 4, "four jobs to run");
+        await Poll.UntilAsync(async () => (await GateAssert.ListJobsAsync(app, "status=running")).Count == 4, "four jobs to run");
         var fourRunning = clock.Elapsed;
         output.WriteLine($"limit 1 -> 4: PUT answered after {answered.TotalMilliseconds:0} ms showing 4 in use; " +
                          $"4 jobs running {fourRunning.TotalMilliseconds:0} ms after the PUT was sent");
@@ -65,7 +65,7 @@ public sealed class GateLimitTests(ITestOutputHelper output) : IAsyncLifetime
             running.Add(await JobWaits.ExecuteTaskAsync(app, holdTask));
         }
 
-        await GateAssert.UntilAsync(async () => (await GateAssert.ListJobsAsync(app, "status=running")).Count == 4, "four jobs to run");
+        await Poll.UntilAsync(async () => (await GateAssert.ListJobsAsync(app, "status=running")).Count == 4, "four jobs to run");
 
         var lowered = await GateAssert.SetLimitAsync(app, 1);
         Assert.Equal(4, lowered.InUse); // nobody lost a permit

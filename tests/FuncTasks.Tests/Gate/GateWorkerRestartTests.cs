@@ -36,7 +36,7 @@ public sealed class GateWorkerRestartTests(ITestOutputHelper output) : IAsyncLif
 
         // Kill it while jobs are running (their activities' results are then lost and the activities run again elsewhere).
         List<JobRecord> atKill = [];
-        await GateAssert.UntilAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             atKill = await GateAssert.ListJobsAsync(app);
             return atKill.Count(j => j.Status == "completed") >= 5 && atKill.Count(j => j.Status == "running") >= 2;

@@ -18,7 +18,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         var marker = ProcessProbe.SleepMarker();
         var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{marker}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
-        await WaitUntilAsync(() => ProcessProbe.Count(marker) > 0, "the sleep to start");
+        await Poll.UntilAsync(() => ProcessProbe.Count(marker) > 0, "the sleep to start");
 
         using var response = await app.PostAsync($"/api/v1/jobs/{jobId}/$cancel");
         var job = await Json.ReadAsync(response);
@@ -26,7 +26,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         Assert.Equal("canceled", job.GetProperty("status").GetString());
         Assert.Equal("canceled", job.GetProperty("error").GetProperty("type").GetString());
 
-        await WaitUntilAsync(() => ProcessProbe.Count(marker) == 0, "the process to be killed");
+        await Poll.UntilAsync(() => ProcessProbe.Count(marker) == 0, "the process to be killed");
         var instance = await WaitForOrchestrationAsync(jobId);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
         var final = await JobWaits.UntilAsync(app, jobId);
@@ -41,7 +41,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         await JobWaits.UntilAsync(app, blocker, null, "running");
         await SetLimitAsync(1);
         var waiting = await JobWaits.ExecuteAsync(app, """{"command": "echo should-not-run"}""");
-        await WaitUntilAsync(async () => (await GetJobAsync(waiting)).GetProperty("permit_requested_at").ValueKind == System.Text.Json.JsonValueKind.String, "the job to wait for a permit");
+        await Poll.UntilAsync(async () => (await GetJobAsync(waiting)).GetProperty("permit_requested_at").ValueKind == System.Text.Json.JsonValueKind.String, "the job to wait for a permit");
 
         using var response = await app.PostAsync($"/api/v1/jobs/{waiting}/$cancel");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
@@ -68,7 +68,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         using var get = await app.GetAsync($"/api/v1/jobs/{jobId}");
         await Json.AssertProblemAsync(get, 404, "not-found");
         Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
-        await WaitUntilAsync(() => ProcessProbe.Count(marker) == 0, "the process to be killed");
+        await Poll.UntilAsync(() => ProcessProbe.Count(marker) == 0, "the process to be killed");
     }
 
     [Fact]
@@ -114,21 +114,5 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
     {
         using var response = await app.PutAsync("/api/v1/concurrency", $$"""{"limit": {{limit}}}""");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    internal static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
-
-    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

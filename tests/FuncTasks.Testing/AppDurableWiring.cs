@@ -23,14 +23,9 @@ public static class AppDurableWiring
         ArgumentNullException.ThrowIfNull(registry);
         registry
             .AddOrchestrator(JobOrchestrator.Name, _ => new JobOrchestrator())
-            .AddOrchestrator(PermitNotifier.Name, _ => new PermitNotifier())
+            .AddOrchestrator(PermitWaker.Name, _ => new PermitWaker())
             .AddActivity(JobOrchestrator.RunJobActivity, sp => new DelegateActivity<JobRun, JobOutcome>(
                 run => sp.GetRequiredService<JobExecutor>().RunAsync(run, client(), CancellationToken.None)))
-            .AddActivity(JobOrchestrator.MarkWaitingActivity, sp => new DelegateActivity<PermitWait, bool>(async wait =>
-            {
-                await sp.GetRequiredService<JobRecorder>().MarkWaitingAsync(wait, CancellationToken.None).ConfigureAwait(false);
-                return true;
-            }))
             .AddActivity(JobOrchestrator.FailJobActivity, sp => new DelegateActivity<JobFailure, JobOutcome>(
                 failure => sp.GetRequiredService<JobRecorder>().FailAsync(failure, CancellationToken.None)))
             .AddEntity(ConcurrencyGate.Name, sp => ActivatorUtilities.CreateInstance<ConcurrencyGate>(sp));
@@ -39,8 +34,8 @@ public static class AppDurableWiring
     /// <summary>The registered names by kind, to compare with functions.metadata.</summary>
     public static IReadOnlyDictionary<string, string[]> Names { get; } = new Dictionary<string, string[]>
     {
-        ["orchestrationTrigger"] = [JobOrchestrator.Name, PermitNotifier.Name],
-        ["activityTrigger"] = [JobOrchestrator.RunJobActivity, JobOrchestrator.MarkWaitingActivity, JobOrchestrator.FailJobActivity],
+        ["orchestrationTrigger"] = [JobOrchestrator.Name, PermitWaker.Name],
+        ["activityTrigger"] = [JobOrchestrator.RunJobActivity, JobOrchestrator.FailJobActivity],
         ["entityTrigger"] = [ConcurrencyGate.Name],
     };
 

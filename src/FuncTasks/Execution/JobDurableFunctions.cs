@@ -21,13 +21,6 @@ public sealed class JobDurableFunctions(JobExecutor executor, JobRecorder record
         return executor.RunAsync(run, client, context.CancellationToken);
     }
 
-    [Function(JobOrchestrator.MarkWaitingActivity)]
-    public Task MarkWaiting([ActivityTrigger] PermitWait wait, FunctionContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return recorder.MarkWaitingAsync(wait, context.CancellationToken);
-    }
-
     [Function(JobOrchestrator.FailJobActivity)]
     public Task<JobOutcome> FailJob([ActivityTrigger] JobFailure failure, FunctionContext context)
     {

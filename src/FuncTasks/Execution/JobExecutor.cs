@@ -134,7 +134,6 @@ public sealed partial class JobExecutor(
                 Status = JobStatus.Running,
                 StartedAt = Timestamps.Now(clock),
                 Attempt = 1,
-                PermitRequestedAt = run.PermitRequestedAt ?? job.PermitRequestedAt,
                 PermitGrantedAt = run.PermitGrantedAt ?? job.PermitGrantedAt,
             },
             JobStatus.Running => job with { Attempt = job.Attempt + 1 },

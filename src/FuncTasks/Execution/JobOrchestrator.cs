@@ -4,9 +4,6 @@ using Microsoft.DurableTask;
 
 namespace FuncTasks.Execution;
 
-/// <summary>A job's waiting for a permit, recorded on its record.</summary>
-public sealed record PermitWait(string JobId, DateTimeOffset RequestedAt);
-
 /// <summary>A job's orchestration could not finish its work normally.</summary>
 public sealed record JobFailure(string JobId, string Type, string Message);
 
@@ -20,7 +17,6 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
 {
     public const string Name = "JobOrchestrator";
     public const string RunJobActivity = "RunJob";
-    public const string MarkWaitingActivity = "MarkJobWaiting";
     public const string FailJobActivity = "FailJob";
 
     public override async Task<JobOutcome> RunAsync(TaskOrchestrationContext context, JobRun input)
@@ -33,25 +29,20 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
         {
             if (run.UseGate)
             {
-                var requestedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
                 owesRelease = true; // from the acquire on, the job holds or queues for a permit
-                var granted = await context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire,
-                    new PermitRequest(run.JobId, context.InstanceId));
-                if (!granted)
+                // One-way: the gate answers only when the job has a permit (a PermitWaker raises the event), so a job
+                // costs the same storage work whether it waits or not. The record shows the wait from its acceptance.
+                await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, run.JobId);
+                // The losing wait is simply left behind. Canceling it with `await cts.CancelAsync()` resumed the
+                // orchestrator off its own thread and the instance never completed (seen on the durable engine).
+                var permit = context.WaitForExternalEvent<string>(PermitWaker.PermitGrantedEvent);
+                var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
+                if (await Task.WhenAny(permit, cancel) == cancel)
                 {
-                    await context.CallActivityAsync(MarkWaitingActivity, new PermitWait(run.JobId, requestedAt));
-                    // The losing wait is simply left behind. Canceling it with `await cts.CancelAsync()` resumed the
-                    // orchestrator off its own thread and the instance never completed (seen on the durable engine).
-                    var permit = context.WaitForExternalEvent<string>(PermitNotifier.PermitGrantedEvent);
-                    var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
-                    var first = await Task.WhenAny(permit, cancel);
-                    if (first == cancel)
-                    {
-                        return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));
-                    }
+                    return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));
                 }
 
-                run = run with { PermitRequestedAt = requestedAt, PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) };
+                run = run with { PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) };
             }
 
             return await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));

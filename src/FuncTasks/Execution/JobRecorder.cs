@@ -4,13 +4,9 @@ using FuncTasks.Jobs;
 
 namespace FuncTasks.Execution;
 
-/// <summary>The small record changes a job's orchestration makes through activities of their own.</summary>
+/// <summary>The record change a job's orchestration makes through an activity of its own when its work could not end normally.</summary>
 public sealed class JobRecorder(JobStore jobs, FuncTasksMetrics metrics, TimeProvider clock)
 {
-    /// <summary>Shows on a pending job that it is waiting for a concurrency permit.</summary>
-    public Task MarkWaitingAsync(PermitWait wait, CancellationToken cancellationToken) =>
-        jobs.UpdateAsync(wait.JobId, job => job.Status == JobStatus.Pending ? job with { PermitRequestedAt = wait.RequestedAt } : null, cancellationToken);
-
     /// <summary>Fails a job that is not finished yet; how the job now stands.</summary>
     public async Task<JobOutcome> FailAsync(JobFailure failure, CancellationToken cancellationToken)
     {

@@ -18,9 +18,7 @@ public sealed record JobRun(
     string ResultArtifactId,
     bool UseGate)
 {
-    /// <summary>When the orchestration asked the gate for a permit and when it got it (context time).</summary>
-    public DateTimeOffset? PermitRequestedAt { get; init; }
-
+    /// <summary>When the orchestration got its permit from the gate (context time).</summary>
     public DateTimeOffset? PermitGrantedAt { get; init; }
 }
 

@@ -89,8 +89,13 @@ public sealed partial class JobScheduler
             env = ExecuteRequest.MergeEnv(task.Env, request.Env);
         }
 
+        var submittedAt = Timestamps.Now(clock);
         var job = new Job(UlidIds.New(clock), task.Id, task.TaskType, task.Command, parameters, JobStatus.Pending,
-            Timestamps.Now(clock), null, null, null, null, null, null);
+            submittedAt, null, null, null, null, null, null)
+        {
+            // The gate serves jobs by id, i.e. by acceptance: a job joins its line the moment it is accepted.
+            PermitRequestedAt = concurrency.Enabled ? submittedAt : null,
+        };
         await jobs.CreateAsync(job, cancellationToken).ConfigureAwait(false);
 
         var run = new JobRun(job.Id, task, parameters, env, task.TimeoutSeconds ?? execution.DefaultTimeoutSeconds,

@@ -5,24 +5,29 @@ using Microsoft.Extensions.Options;
 
 namespace FuncTasks.Gate;
 
-/// <summary>A job waiting for a permit: its id and the orchestration to wake when its turn comes.</summary>
-public sealed record PermitRequest(string JobId, string InstanceId);
-
-public sealed record Waiter(string JobId, string InstanceId, DateTimeOffset Since);
-
+/// <summary>
+/// The gate's state. Job ids only (a job's orchestration instance id is its job id), because the whole
+/// state is read and written on every batch of operations: at 500 waiters it is ~15 KB.
+/// </summary>
 public sealed class GateState
 {
     /// <summary>The limit set at run time; null means the configured <see cref="ConcurrencyOptions.Limit"/>.</summary>
     public int? LimitOverride { get; set; }
 
-    /// <summary>Job id → orchestration instance holding a permit.</summary>
-    public Dictionary<string, string> Holders { get; set; } = [];
+    /// <summary>Jobs holding a permit.</summary>
+    public HashSet<string> Held { get; set; } = [];
 
     /// <summary>Waiting jobs in submission order (by job id, a ULID), served first to last.</summary>
-    public List<Waiter> Waiters { get; set; } = [];
+    public List<string> Queue { get; set; } = [];
+
+    /// <summary>Jobs granted a permit that no wake-up orchestration has been sent for yet.</summary>
+    public List<string> ToWake { get; set; } = [];
+
+    /// <summary>When the wake-up orchestration now on its way was sent; null when none is.</summary>
+    public DateTimeOffset? WakerSentAt { get; set; }
 
     /// <summary>Numbers the wake-up orchestrations so each has its own instance id.</summary>
-    public long Grants { get; set; }
+    public long Wakers { get; set; }
 }
 
 /// <summary>What <c>GET /api/v1/concurrency</c> shows.</summary>
@@ -31,9 +36,15 @@ public sealed record GateSnapshot(int Limit, int InUse, int Waiting, IReadOnlyLi
 /// <summary>
 /// The app-wide counting semaphore: a Durable entity, so one instance serializes every acquire and
 /// release across all instances of the app. Permits are keyed by job id: acquiring twice (a redelivered
-/// message) holds one permit, releasing twice returns one. Waiters are served in submission order (by job id);
-/// a waiter is woken through a tiny <see cref="PermitNotifier"/> orchestration (an entity cannot raise
-/// an event on an orchestration itself). No critical sections (entity locks) are involved.
+/// message) holds one permit, releasing twice returns one. Waiters are served in submission order (by job id).
+/// No critical sections (entity locks) are involved.
+/// <para>
+/// Acquire and release are one-way signals, and a granted job is told by a <see cref="PermitWaker"/>
+/// orchestration (an entity cannot raise an event on an orchestration itself). At most one waker is on
+/// its way at a time: grants made meanwhile wait in <see cref="GateState.ToWake"/> and go together with the
+/// next one, sent when the current one reports back. Under load one waker tells many jobs; that, and no
+/// reply to an acquire, is what keeps a waiting job's cost close to a job without the gate.
+/// </para>
 /// </summary>
 public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimeProvider clock) : TaskEntity<GateState>
 {
@@ -42,54 +53,44 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     /// <summary>The one gate of the app.</summary>
     public static readonly EntityInstanceId Id = new(Name, "app");
 
+    /// <summary>A waker not heard from in this long is taken as lost, and its successor is sent anyway.</summary>
+    public static readonly TimeSpan WakerTimeout = TimeSpan.FromSeconds(30);
+
     public static class Operations
     {
         public const string Acquire = nameof(ConcurrencyGate.Acquire);
         public const string Release = nameof(ConcurrencyGate.Release);
         public const string SetLimit = nameof(ConcurrencyGate.SetLimit);
         public const string Reclaim = nameof(ConcurrencyGate.Reclaim);
+        public const string WakerDone = nameof(ConcurrencyGate.WakerDone);
+        public const string Wake = nameof(ConcurrencyGate.Wake);
     }
 
     private int Limit => State.LimitOverride ?? options.Value.Limit;
 
-    /// <summary>True when the job holds a permit now; false when it waits (it will get a PermitGranted event).</summary>
-    public bool Acquire(PermitRequest request)
+    /// <summary>Grants a permit (the job is woken) or queues the job; a no-op for a job that holds or waits already.</summary>
+    public void Acquire(string jobId)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (State.Holders.ContainsKey(request.JobId))
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        if (State.Held.Contains(jobId))
         {
-            return true;
+            return;
         }
 
-        if (State.Waiters.Any(w => w.JobId == request.JobId))
+        // Served in submission order: job ids are ULIDs, which sort by the time the job was accepted. The acquires
+        // of jobs accepted one after another can reach the entity out of that order (their orchestrations run on
+        // different partitions), so a waiter is placed by its job id instead of appended.
+        var place = State.Queue.BinarySearch(jobId, StringComparer.Ordinal);
+        if (place < 0)
         {
-            return false;
-        }
-
-        if (State.Holders.Count < Limit && State.Waiters.Count == 0)
-        {
-            State.Holders[request.JobId] = request.InstanceId;
-            return true;
-        }
-
-        // Served in submission order: job ids are ULIDs, which sort by the time the job was accepted. The acquire
-        // calls of jobs accepted one after another can reach the entity out of that order (their orchestrations
-        // run on different partitions), so a waiter is placed by its job id instead of appended.
-        var place = State.Waiters.FindIndex(w => string.CompareOrdinal(w.JobId, request.JobId) > 0);
-        State.Waiters.Insert(place < 0 ? State.Waiters.Count : place, new Waiter(request.JobId, request.InstanceId, Timestamps.Now(clock)));
-        return false;
-    }
-
-    /// <summary>Returns the job's permit, or takes it out of the queue; a no-op when it has neither.</summary>
-    public void Release(string jobId)
-    {
-        if (!State.Holders.Remove(jobId))
-        {
-            State.Waiters.RemoveAll(w => w.JobId == jobId);
+            State.Queue.Insert(~place, jobId);
         }
 
         Admit();
     }
+
+    /// <summary>Returns the job's permit, or takes it out of the queue; a no-op when it has neither.</summary>
+    public void Release(string jobId) => Reclaim([jobId]);
 
     /// <summary>Releases many at once (the sweep's reclaim of permits held by finished or vanished jobs).</summary>
     public void Reclaim(string[] jobIds)
@@ -97,9 +98,13 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
         ArgumentNullException.ThrowIfNull(jobIds);
         foreach (var jobId in jobIds)
         {
-            if (!State.Holders.Remove(jobId))
+            if (State.Held.Remove(jobId))
             {
-                State.Waiters.RemoveAll(w => w.JobId == jobId);
+                State.ToWake.Remove(jobId);
+            }
+            else
+            {
+                State.Queue.Remove(jobId);
             }
         }
 
@@ -115,39 +120,66 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
         Admit();
     }
 
+    /// <summary>The waker on its way has told its jobs: send the next one for the grants made meanwhile.</summary>
+    public void WakerDone()
+    {
+        State.WakerSentAt = null;
+        SendWaker();
+    }
+
+    /// <summary>Sends a waker for untold grants if none is on its way or the one on its way is lost (the sweep's nudge).</summary>
+    public void Wake() => SendWaker();
+
     public GateSnapshot Get() => Snapshot(State, options.Value.Limit);
 
     public static GateSnapshot Snapshot(GateState? state, int configuredLimit) => state is null
         ? new GateSnapshot(configuredLimit, 0, 0, [])
-        : new GateSnapshot(state.LimitOverride ?? configuredLimit, state.Holders.Count, state.Waiters.Count, [.. state.Holders.Keys.Order(StringComparer.Ordinal)]);
+        : new GateSnapshot(state.LimitOverride ?? configuredLimit, state.Held.Count, state.Queue.Count, [.. state.Held.Order(StringComparer.Ordinal)]);
 
     private void Admit()
     {
-        while (State.Holders.Count < Limit && State.Waiters.Count > 0)
+        var admitted = Math.Min(Math.Max(Limit - State.Held.Count, 0), State.Queue.Count);
+        foreach (var jobId in State.Queue.Take(admitted))
         {
-            var next = State.Waiters[0];
-            State.Waiters.RemoveAt(0);
-            State.Holders[next.JobId] = next.InstanceId;
-            State.Grants++;
-            Context.ScheduleNewOrchestration(PermitNotifier.Name, new PermitGrant(next.InstanceId, next.JobId),
-                new StartOrchestrationOptions($"{next.JobId}-permit-{State.Grants}"));
+            State.Held.Add(jobId);
+            State.ToWake.Add(jobId);
         }
+
+        State.Queue.RemoveRange(0, admitted);
+        SendWaker();
+    }
+
+    private void SendWaker()
+    {
+        var now = Timestamps.Now(clock);
+        if (State.ToWake.Count == 0 || (State.WakerSentAt is { } sent && now - sent < WakerTimeout))
+        {
+            return;
+        }
+
+        State.Wakers++;
+        Context.ScheduleNewOrchestration(PermitWaker.Name, State.ToWake.ToArray(), new StartOrchestrationOptions($"gate-waker-{State.Wakers}"));
+        State.ToWake.Clear();
+        State.WakerSentAt = now;
     }
 }
 
-public sealed record PermitGrant(string InstanceId, string JobId);
-
-/// <summary>Wakes a waiting job's orchestration with the PermitGranted event.</summary>
-public sealed class PermitNotifier : TaskOrchestrator<PermitGrant, bool>
+/// <summary>Tells each granted job's orchestration (instance id = job id) that it holds a permit, then reports back to the gate.</summary>
+public sealed class PermitWaker : TaskOrchestrator<string[], int>
 {
-    public const string Name = "PermitNotifier";
+    public const string Name = "PermitWaker";
     public const string PermitGrantedEvent = "permit-granted";
 
-    public override Task<bool> RunAsync(TaskOrchestrationContext context, PermitGrant input)
+    public override async Task<int> RunAsync(TaskOrchestrationContext context, string[] input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        context.SendEvent(input.InstanceId, PermitGrantedEvent, input.JobId);
-        return Task.FromResult(true);
+        foreach (var jobId in input)
+        {
+            context.SendEvent(jobId, PermitGrantedEvent, jobId);
+        }
+
+        await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.WakerDone);
+        return input.Length;
     }
 }

@@ -14,7 +14,7 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
 
     /// <summary>
     /// The gate's state (null before its first operation). A read can race with the entity writing its
-    /// state (a large state lives in a blob the backend replaces), so a failed read is tried again
+    /// state, so a failed read is tried again
     /// before the gate is reported unavailable (503).
     /// </summary>
     public static async Task<GateState?> GetStateAsync(DurableTaskClient client, CancellationToken cancellationToken)
@@ -79,7 +79,7 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
         while (true)
         {
             var state = await GetStateAsync(client, cancellationToken).ConfigureAwait(false);
-            if (state is null || !jobIds.Any(id => state.Holders.ContainsKey(id) || state.Waiters.Exists(w => w.JobId == id)))
+            if (state is null || !jobIds.Any(id => state.Held.Contains(id) || state.Queue.Contains(id)))
             {
                 return true;
             }

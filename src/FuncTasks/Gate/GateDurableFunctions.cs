@@ -13,10 +13,10 @@ public static class GateDurableFunctions
         return dispatcher.DispatchAsync<ConcurrencyGate>();
     }
 
-    [Function(PermitNotifier.Name)]
-    public static Task<bool> Notify([OrchestrationTrigger] TaskOrchestrationContext context)
+    [Function(PermitWaker.Name)]
+    public static Task<int> Wake([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new PermitNotifier().RunAsync(context, context.GetInput<PermitGrant>()!);
+        return new PermitWaker().RunAsync(context, context.GetInput<string[]>()!);
     }
 }

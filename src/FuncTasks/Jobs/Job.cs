@@ -35,7 +35,7 @@ public sealed record Job(
     string? ArtifactId,
     JobProgress? Progress)
 {
-    /// <summary>When the job asked the concurrency gate for a permit (null: not yet, or the gate is off).</summary>
+    /// <summary>When the job joined the concurrency gate's line: its acceptance (null when the gate is off).</summary>
     public DateTimeOffset? PermitRequestedAt { get; init; }
 
     /// <summary>When it got the permit; requested but not granted means it is waiting for one.</summary>

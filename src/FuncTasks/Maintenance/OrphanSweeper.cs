@@ -131,8 +131,15 @@ public sealed partial class OrphanSweeper(
             return [];
         }
 
+        // Grants whose wake-up orchestration was lost are sent again by the gate's next operation; nudge it with one.
+        if (state.ToWake.Count > 0 && (state.WakerSentAt is not { } sent || Timestamps.Now(clock) - sent >= ConcurrencyGate.WakerTimeout))
+        {
+            await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Wake, cancellation: cancellationToken)
+                .ConfigureAwait(false);
+        }
+
         var stale = new List<string>();
-        foreach (var jobId in state.Holders.Keys.Concat(state.Waiters.Select(w => w.JobId)).Distinct())
+        foreach (var jobId in state.Held.Concat(state.Queue).Distinct())
         {
             var instance = await client.GetInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
             var orchestrationGone = instance is null

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace FuncTasks.Tests.Gate;
 
 /// <summary>
-/// The gate entity's queue order without a backend (ITaskEntity.RunAsync with a fake operation): waiters are served
-/// by job id (submission order) whatever order their acquire calls arrive in. The end-to-end check of the same is
+/// The gate entity's rules without a backend (ITaskEntity.RunAsync with a fake operation): waiters are served
+/// by job id (submission order) whatever order their acquires arrive in, and grants are told in batches. The end-to-end check of the same is
 /// <see cref="GateLimitTests.LimitOne_StrictlyOneAtATime_InSubmissionOrder"/>.
 /// </summary>
 public sealed class ConcurrencyGateOrderTests
@@ -18,25 +18,28 @@ public sealed class ConcurrencyGateOrderTests
     {
         var gate = new GateUnderTest();
         var ids = Enumerable.Range(0, 5).Select(i => UlidIds.New(new FixedClock(DateTimeOffset.UnixEpoch.AddSeconds(i)))).ToList();
-        Assert.True(await gate.AcquireAsync(ids[0]));
+        await gate.RunAsync(ConcurrencyGate.Operations.Acquire, ids[0]);
+        Assert.Equal([ids[0]], gate.State.Held);
 
-        // They arrive 3, 1, 4, 2 (as acquire calls from different partitions can).
+        // They arrive 3, 1, 4, 2 (as acquire signals from different partitions can).
         foreach (var i in new[] { 3, 1, 4, 2 })
         {
-            Assert.False(await gate.AcquireAsync(ids[i]));
+            await gate.RunAsync(ConcurrencyGate.Operations.Acquire, ids[i]);
         }
 
-        Assert.False(await gate.AcquireAsync(ids[1])); // a redelivered acquire keeps its place, once
-        Assert.Equal(ids.Skip(1), gate.State.Waiters.Select(w => w.JobId));
+        await gate.RunAsync(ConcurrencyGate.Operations.Acquire, ids[1]); // a redelivered acquire keeps its place, once
+        Assert.Equal(ids.Skip(1), gate.State.Queue);
+        Assert.Equal([[ids[0]]], gate.Wakers);
 
         var served = new List<string>();
         var holder = ids[0];
         for (var round = 0; round < 4; round++)
         {
+            await gate.RunAsync(ConcurrencyGate.Operations.WakerDone, null);
             await gate.RunAsync(ConcurrencyGate.Operations.Release, holder);
-            holder = Assert.Single(gate.State.Holders.Keys);
+            holder = Assert.Single(gate.State.Held);
             served.Add(holder);
-            Assert.Equal(holder, gate.Woken[^1]);
+            Assert.Equal([holder], gate.Wakers[^1]);
         }
 
         Assert.Equal(ids.Skip(1), served);
@@ -48,32 +51,69 @@ public sealed class ConcurrencyGateOrderTests
         var gate = new GateUnderTest();
         await gate.RunAsync(ConcurrencyGate.Operations.SetLimit, 1);
         var ids = Enumerable.Range(0, 4).Select(i => UlidIds.New(new FixedClock(DateTimeOffset.UnixEpoch.AddMinutes(i)))).ToList();
-        Assert.True(await gate.AcquireAsync(ids[0]));
+        await gate.RunAsync(ConcurrencyGate.Operations.Acquire, ids[0]);
+        await gate.RunAsync(ConcurrencyGate.Operations.WakerDone, null);
         foreach (var i in new[] { 3, 2, 1 })
         {
-            Assert.False(await gate.AcquireAsync(ids[i]));
+            await gate.RunAsync(ConcurrencyGate.Operations.Acquire, ids[i]);
         }
 
         await gate.RunAsync(ConcurrencyGate.Operations.SetLimit, 3);
-        Assert.Equal([ids[1], ids[2]], gate.Woken);
-        Assert.Equal([ids[3]], gate.State.Waiters.Select(w => w.JobId));
+        Assert.Equal([[ids[0]], [ids[1], ids[2]]], gate.Wakers);
+        Assert.Equal([ids[3]], gate.State.Queue);
     }
 
-    private sealed class GateUnderTest
+    [Fact]
+    public async Task GrantsMadeWhileAWakerIsOnItsWay_GoTogetherInTheNextOne()
+    {
+        var gate = new GateUnderTest(limit: 3);
+        var ids = Enumerable.Range(0, 6).Select(i => UlidIds.New(new FixedClock(DateTimeOffset.UnixEpoch.AddSeconds(i)))).ToList();
+        foreach (var id in ids)
+        {
+            await gate.RunAsync(ConcurrencyGate.Operations.Acquire, id);
+        }
+
+        // The first grant sent a waker; the next two waited for it to report back.
+        Assert.Equal([[ids[0]]], gate.Wakers);
+        Assert.Equal([ids[1], ids[2]], gate.State.ToWake);
+        await gate.RunAsync(ConcurrencyGate.Operations.Release, ids[0]);
+        await gate.RunAsync(ConcurrencyGate.Operations.Release, ids[1]); // granted, not yet told: its grant is withdrawn
+        Assert.Equal([ids[2], ids[3], ids[4]], gate.State.ToWake);
+
+        await gate.RunAsync(ConcurrencyGate.Operations.WakerDone, null);
+        Assert.Equal([[ids[0]], [ids[2], ids[3], ids[4]]], gate.Wakers);
+        Assert.Empty(gate.State.ToWake);
+        Assert.Equal([ids[5]], gate.State.Queue);
+    }
+
+    [Fact]
+    public async Task AWakerNotHeardFrom_IsReplacedAfterItsTimeout()
+    {
+        var clock = new MovableClock(DateTimeOffset.UnixEpoch);
+        var gate = new GateUnderTest(limit: 2, clock);
+        await gate.RunAsync(ConcurrencyGate.Operations.Acquire, "01A");
+        await gate.RunAsync(ConcurrencyGate.Operations.Acquire, "01B");
+        await gate.RunAsync(ConcurrencyGate.Operations.Wake, null);
+        Assert.Equal([["01A"]], gate.Wakers); // the first is on its way and not late yet
+
+        clock.Now += ConcurrencyGate.WakerTimeout;
+        await gate.RunAsync(ConcurrencyGate.Operations.Wake, null);
+        Assert.Equal([["01A"], ["01B"]], gate.Wakers);
+    }
+
+    private sealed class GateUnderTest(int limit = 1, TimeProvider? clock = null)
     {
         private readonly FakeState state = new();
         private readonly FakeContext context = new();
 
         public GateState State => (GateState)state.Value!;
 
-        public IReadOnlyList<string> Woken => context.Woken;
-
-        public async Task<bool> AcquireAsync(string jobId) =>
-            (bool)(await RunAsync(ConcurrencyGate.Operations.Acquire, new PermitRequest(jobId, jobId)))!;
+        /// <summary>The job ids of each wake-up orchestration the gate started, in order.</summary>
+        public IReadOnlyList<string[]> Wakers => context.Wakers;
 
         public async Task<object?> RunAsync(string operation, object? input)
         {
-            var gate = new ConcurrencyGate(Options.Create(new ConcurrencyOptions { Limit = 1 }), TimeProvider.System);
+            var gate = new ConcurrencyGate(Options.Create(new ConcurrencyOptions { Limit = limit }), clock ?? TimeProvider.System);
             return await gate.RunAsync(new FakeOperation(operation, input, context, state));
         }
     }
@@ -81,6 +121,13 @@ public sealed class ConcurrencyGateOrderTests
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    private sealed class MovableClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     private sealed class FakeState : TaskEntityState
@@ -96,7 +143,7 @@ public sealed class ConcurrencyGateOrderTests
 
     private sealed class FakeContext : TaskEntityContext
     {
-        public List<string> Woken { get; } = [];
+        public List<string[]> Wakers { get; } = [];
 
         public override EntityInstanceId Id => ConcurrencyGate.Id;
 
@@ -105,8 +152,8 @@ public sealed class ConcurrencyGateOrderTests
 
         public override string ScheduleNewOrchestration(TaskName name, object? input = null, StartOrchestrationOptions? options = null)
         {
-            Assert.Equal(PermitNotifier.Name, name.Name);
-            Woken.Add(((PermitGrant)input!).JobId);
+            Assert.Equal(PermitWaker.Name, name.Name);
+            Wakers.Add((string[])input!);
             return options?.InstanceId ?? Guid.NewGuid().ToString("N");
         }
     }

@@ -67,7 +67,10 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
         await JobWaits.UntilAsync(app, blocker, null, "running");
         var waiter = await JobWaits.ExecuteAsync(app, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 10} }""");
         await GateAssert.UntilGateAsync(app, g => g is { InUse: 1, Waiting: 1 }, "the second job to queue for a permit");
-        await Poll.UntilAsync(async () => (await GateAssert.GetJobAsync(app, waiter)).PermitRequestedAt is not null, "the waiting job to show permit_requested_at");
+        var waiting = await GateAssert.GetJobAsync(app, waiter);
+        Assert.Equal("pending", waiting.Status); // its wait shows: in the line since it was accepted, no permit yet
+        Assert.Equal(waiting.SubmittedAt, waiting.PermitRequestedAt);
+        Assert.Null(waiting.PermitGrantedAt);
 
         using (var cancel = await app.PostAsync($"/api/v1/jobs/{waiter}/$cancel"))
         {

@@ -15,8 +15,6 @@ public sealed class GateLoadTests(ITestOutputHelper output) : IAsyncLifetime
     {
         StorageConnectionString = cs,
         WithDurable = true,
-        // 200 waiting jobs each run a short MarkJobWaiting activity: more slots keep the RunJob activities from queueing behind them.
-        MaxConcurrentActivities = 20,
         // One host, no worker killed: the backend's own 5-minute visibility. With the test host's short default a
         // burst can see fetched messages redelivered and the backend's fetch loop back off 10 s after each error
         // (found by the throughput benchmark: 479 of 500 jobs still pending after 10 minutes).

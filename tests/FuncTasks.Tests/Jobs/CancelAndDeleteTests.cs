@@ -41,7 +41,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         await JobWaits.UntilAsync(app, blocker, null, "running");
         await SetLimitAsync(1);
         var waiting = await JobWaits.ExecuteAsync(app, """{"command": "echo should-not-run"}""");
-        await Poll.UntilAsync(async () => (await GetJobAsync(waiting)).GetProperty("permit_requested_at").ValueKind == System.Text.Json.JsonValueKind.String, "the job to wait for a permit");
+        await FuncTasks.Tests.Gate.GateAssert.UntilGateAsync(app, g => g.Waiting == 1, "the job to wait for a permit");
 
         using var response = await app.PostAsync($"/api/v1/jobs/{waiting}/$cancel");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);

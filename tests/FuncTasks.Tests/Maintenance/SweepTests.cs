@@ -143,7 +143,7 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         // Permits a lost release left behind: a finished job and a job that never existed hold one each; a third queues.
         foreach (var id in new[] { finished, unknown, unknownWaiter })
         {
-            await app.DurableClient.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, new PermitRequest(id, id));
+            await app.DurableClient.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, id);
         }
 
         await GateAssert.UntilGateAsync(app, g => g is { InUse: 3, Waiting: 1 }, "the leaked permits to show");

@@ -8,7 +8,7 @@ namespace FuncTasks.Benchmarks.Durable;
 /// <summary>
 /// <c>gate-handoff</c>: with the gate at limit 1 and a queue of jobs that each sleep ~50 ms, the time from one job's
 /// finish (its record's finished_at) to the next job's permit_granted_at and started_at; split along the way the
-/// permit travels (release signal, the gate entity, the PermitNotifier orchestration, the event, the next job's activity).
+/// permit travels (release signal, the gate entity, the PermitWaker orchestration, the event, the next job's activity).
 /// </summary>
 internal sealed class GateHandoffBenchmark : IBenchmarkCommand
 {
@@ -65,11 +65,12 @@ internal sealed class GateHandoffBenchmark : IBenchmarkCommand
             handoffs.Add(new Handoff(done, next));
         }
 
-        BenchmarkContext.Progress($"reading the histories of {handoffs.Count} handoffs (job orchestrations and their PermitNotifier)");
+        BenchmarkContext.Progress($"reading the histories of {handoffs.Count} handoffs (job orchestrations and the PermitWakers)");
         var table = new TableServiceClient(azurite.ConnectionString).GetTableClient(app.TaskHub + "History");
+        var wakes = await WakeTimes.ReadAsync(table, ct);
         foreach (var chunk in handoffs.Chunk(16))
         {
-            await Task.WhenAll(chunk.Select(h => h.ReadAsync(history, table, ct)));
+            await Task.WhenAll(chunk.Select(h => h.ReadAsync(history, wakes, ct)));
         }
 
         var gaps = new ReportTable(
@@ -80,11 +81,11 @@ internal sealed class GateHandoffBenchmark : IBenchmarkCommand
         report.AddTable(gaps);
 
         var split = new ReportTable(
-            "Where a handoff's time goes (from the histories of job N, job N+1's PermitNotifier and job N+1), ms",
+            "Where a handoff's time goes (from the histories of job N, the PermitWaker that told N+1, and N+1), ms",
             "step", "p50", "p95", "min", "max");
         Row(split, "finished_at (N) -> N's release signal sent (activity result picked up, last episode)", handoffs.Select(h => h.FinishedToReleaseSent), false, null);
-        Row(split, "release sent -> the gate admitted N+1 (entity picked up the signal; PermitNotifier scheduled)", handoffs.Select(h => h.ReleaseToAdmitted), false, null);
-        Row(split, "admitted -> PermitNotifier sent permit-granted (its control-queue pickup, its episode)", handoffs.Select(h => h.AdmittedToEventSent), false, null);
+        Row(split, "release sent -> the gate admitted N+1 (entity picked up the signal; PermitWaker scheduled)", handoffs.Select(h => h.ReleaseToAdmitted), false, null);
+        Row(split, "admitted -> PermitWaker sent permit-granted (its control-queue pickup, its episode)", handoffs.Select(h => h.AdmittedToEventSent), false, null);
         Row(split, "event sent -> N+1's episode began = permit_granted_at (control-queue pickup)", handoffs.Select(h => h.EventSentToGranted), false, null);
         Row(split, "permit_granted_at -> started_at (N+1) (activity scheduled, work-item pickup, record read)", handoffs.Select(h => h.GrantedToStarted), false, null);
         report.AddTable(split);
@@ -141,29 +142,48 @@ internal sealed class GateHandoffBenchmark : IBenchmarkCommand
 
         public double? GrantedToStarted => Ms(next.PermitGrantedAt, next.StartedAt);
 
-        public async Task ReadAsync(DurableHistory history, TableClient table, CancellationToken ct)
+        public async Task ReadAsync(DurableHistory history, WakeTimes wakes, CancellationToken ct)
         {
             // Job N's release: the EventSent to the gate after its activity completed.
             var rows = await history.ReadAsync(done.Id, ct);
             var completed = rows.FirstOrDefault(r => r.EventType == "TaskCompleted");
             releaseSent = rows.LastOrDefault(r => r.EventType == "EventSent" && completed is not null && r.Sequence > completed.Sequence)?.Timestamp;
-
-            // N+1's PermitNotifier: instance "{N+1}-permit-{grant number}", started by the gate entity when it admitted N+1.
-            var prefix = next.Id + "-permit-";
-            var filter = TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {next.Id + "-permit."}");
-            var notifier = new List<(string Type, DateTimeOffset Time)>();
-            await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
-            {
-                if (entity.GetString("EventType") is { } type && entity.GetDateTimeOffset("_Timestamp") is { } time)
-                {
-                    notifier.Add((type, time));
-                }
-            }
-
-            admitted = notifier.Where(n => n.Type == "ExecutionStarted").Select(n => (DateTimeOffset?)n.Time).FirstOrDefault();
-            eventSent = notifier.Where(n => n.Type == "EventSent").Select(n => (DateTimeOffset?)n.Time).FirstOrDefault();
+            (admitted, eventSent) = wakes.For(next.Id);
         }
 
         private static double? Ms(DateTimeOffset? from, DateTimeOffset? to) => from is { } f && to is { } t ? (t - f).TotalMilliseconds : null;
+    }
+
+    /// <summary>
+    /// When each job's PermitWaker started (= the gate admitted it: the entity schedules the waker in the same batch) and when
+    /// it sent that job its permit-granted event, from the wakers' history rows (instances "gate-waker-{n}").
+    /// </summary>
+    private sealed class WakeTimes
+    {
+        private readonly Dictionary<string, (DateTimeOffset? Started, DateTimeOffset? Sent)> byJob = [];
+
+        public (DateTimeOffset? Admitted, DateTimeOffset? EventSent) For(string jobId) => byJob.GetValueOrDefault(jobId);
+
+        public static async Task<WakeTimes> ReadAsync(TableClient table, CancellationToken ct)
+        {
+            var rows = new Dictionary<string, List<TableEntity>>();
+            var filter = TableClient.CreateQueryFilter($"PartitionKey ge {"gate-waker-"} and PartitionKey lt {"gate-waker."}");
+            await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+            {
+                (rows.TryGetValue(entity.PartitionKey, out var list) ? list : rows[entity.PartitionKey] = []).Add(entity);
+            }
+
+            var times = new WakeTimes();
+            foreach (var waker in rows.Values)
+            {
+                var started = waker.Where(r => r.GetString("EventType") == "ExecutionStarted").Select(r => r.GetDateTimeOffset("_Timestamp")).FirstOrDefault();
+                foreach (var sent in waker.Where(r => r.GetString("EventType") == "EventSent" && r.GetString("InstanceId") is not null))
+                {
+                    times.byJob[sent.GetString("InstanceId")] = (started, sent.GetDateTimeOffset("_Timestamp"));
+                }
+            }
+
+            return times;
+        }
     }
 }

@@ -45,6 +45,15 @@ public sealed record GateSnapshot(int Limit, int InUse, int Waiting, IReadOnlyLi
 /// next one, sent when the current one reports back. Under load one waker tells many jobs; that, and no
 /// reply to an acquire, is what keeps a waiting job's cost close to a job without the gate.
 /// </para>
+/// <para>
+/// host.json turns the backend's entity message reordering off (<c>entityMessageReorderWindowInMinutes: 0</c>):
+/// with its 30-minute default the entity's state carries a record of every orchestration that signalled it in the
+/// last 30 minutes, i.e. of every job (~130 characters each: past the table property limit at a few hundred jobs,
+/// after which every batch rewrote a blob). The operations do not need it: all are idempotent by job id, and a job's
+/// release is sent only after its acquire was applied or, when canceled while waiting, well after the acquire was
+/// sent. What is left, an acquire held back by a worker crash until after its job's release, leaves a permit with a
+/// finished job; the sweep returns such permits.
+/// </para>
 /// </summary>
 public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimeProvider clock) : TaskEntity<GateState>
 {

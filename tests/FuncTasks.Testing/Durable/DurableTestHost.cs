@@ -166,6 +166,7 @@ public sealed class DurableTestHost : IAsyncDisposable
         MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
         MaxConcurrentTaskEntityWorkItems = options.MaxConcurrentEntities,
         UseSeparateQueueForEntityWorkItems = true,
+        EntityMessageReorderWindowInMinutes = options.EntityMessageReorderWindowInMinutes,
 
         // The app lease only arbitrates between different apps sharing a hub; our hosts are one app.
         UseAppLease = false,

@@ -34,6 +34,12 @@ public sealed class DurableTestHostOptions
     /// </summary>
     public int PartitionCount { get; init; } = 4;
 
+    /// <summary>
+    /// How long entity messages from orchestrations are tracked to reorder and deduplicate them (host.json
+    /// entityMessageReorderWindowInMinutes). 0, as the app's host.json sets it; the backend's default is 30.
+    /// </summary>
+    public int EntityMessageReorderWindowInMinutes { get; init; }
+
     /// <summary>Activities that one host runs at once (host.json maxConcurrentActivityFunctions).</summary>
     public int MaxConcurrentActivities { get; init; } = 10;
 

@@ -54,6 +54,17 @@ public static class FunctionsMetadata
         return functions;
     }
 
+    /// <summary>A setting of the Durable extension in host.json (extensions.durableTask.{name}); null when unset.</summary>
+    public static JsonElement? DurableTaskSetting(string name)
+    {
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(OutputFolder, "host.json")));
+        return host.RootElement.TryGetProperty("extensions", out var extensions)
+               && extensions.TryGetProperty("durableTask", out var durable)
+               && durable.TryGetProperty(name, out var value)
+            ? value.Clone()
+            : null;
+    }
+
     /// <summary>The route prefix from host.json (extensions.http.routePrefix), "api" when unset.</summary>
     public static string RoutePrefix()
     {

@@ -63,6 +63,16 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void EntityMessageReorderWindow_IsOffInHostJson_AsTheTestEngineRunsIt()
+    {
+        // The gate entity receives from every job's orchestration; with the backend's 30-minute default its state would
+        // carry every job of the last 30 minutes (see ConcurrencyGate). The tests and benchmarks must run what ships.
+        var options = new FuncTasks.Testing.Durable.DurableTestHostOptions { StorageConnectionString = "-", TaskHubName = "hub", Services = null! };
+        Assert.Equal(options.EntityMessageReorderWindowInMinutes, FunctionsMetadata.DurableTaskSetting("entityMessageReorderWindowInMinutes")?.GetInt32());
+        Assert.Equal(0, options.EntityMessageReorderWindowInMinutes);
+    }
+
+    [Fact]
     public void RoutePrefix_IsApi()
     {
         Assert.Equal("api", FunctionsMetadata.RoutePrefix());

@@ -30,16 +30,26 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
             if (run.UseGate)
             {
                 owesRelease = true; // from the acquire on, the job holds or queues for a permit
-                // One-way: the gate answers only when the job has a permit (a PermitWaker raises the event), so a job
-                // costs the same storage work whether it waits or not. The record shows the wait from its acceptance.
-                await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, run.JobId);
-                // The losing wait is simply left behind. Canceling it with `await cts.CancelAsync()` resumed the
-                // orchestrator off its own thread and the instance never completed (seen on the durable engine).
-                var permit = context.WaitForExternalEvent<string>(PermitWaker.PermitGrantedEvent);
-                var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
-                if (await Task.WhenAny(permit, cancel) == cancel)
+                var granted = false;
+                if (run.AcquireByCall)
                 {
-                    return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));
+                    granted = await context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, run.JobId);
+                }
+                else
+                {
+                    await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, run.JobId);
+                }
+
+                if (!granted)
+                {
+                    // The losing wait is simply left behind. Canceling it with `await cts.CancelAsync()` resumed the
+                    // orchestrator off its own thread and the instance never completed (seen on the durable engine).
+                    var permit = context.WaitForExternalEvent<string>(PermitWaker.PermitGrantedEvent);
+                    var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
+                    if (await Task.WhenAny(permit, cancel) == cancel)
+                    {
+                        return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));
+                    }
                 }
 
                 run = run with { PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) };

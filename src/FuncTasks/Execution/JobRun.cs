@@ -18,6 +18,9 @@ public sealed record JobRun(
     string ResultArtifactId,
     bool UseGate)
 {
+    /// <summary>How the orchestration asks the gate for its permit: with a call (true) or a signal (see <see cref="Gate.PermitRequestPlanner"/>).</summary>
+    public bool AcquireByCall { get; init; }
+
     /// <summary>When the orchestration got its permit from the gate (context time).</summary>
     public DateTimeOffset? PermitGrantedAt { get; init; }
 }

@@ -29,12 +29,14 @@ public sealed partial class JobScheduler
     private readonly ExecutionOptions execution;
     private readonly ShellPolicy shell;
     private readonly ConcurrencyOptions concurrency;
+    private readonly PermitRequestPlanner permitRequests;
     private readonly FuncTasksMetrics metrics;
     private readonly TimeProvider clock;
     private readonly ILogger logger;
 
     internal JobScheduler(DurableTaskClient client, TaskStore tasks, JobStore jobs, TaskFunctionRegistry functions,
-        ExecutionOptions execution, ShellPolicy shell, ConcurrencyOptions concurrency, FuncTasksMetrics metrics, TimeProvider clock, ILogger logger)
+        ExecutionOptions execution, ShellPolicy shell, ConcurrencyOptions concurrency, PermitRequestPlanner permitRequests,
+        FuncTasksMetrics metrics, TimeProvider clock, ILogger logger)
     {
         this.client = client;
         this.tasks = tasks;
@@ -43,6 +45,7 @@ public sealed partial class JobScheduler
         this.execution = execution;
         this.shell = shell;
         this.concurrency = concurrency;
+        this.permitRequests = permitRequests;
         this.metrics = metrics;
         this.clock = clock;
         this.logger = logger;
@@ -99,7 +102,10 @@ public sealed partial class JobScheduler
         await jobs.CreateAsync(job, cancellationToken).ConfigureAwait(false);
 
         var run = new JobRun(job.Id, task, parameters, env, task.TimeoutSeconds ?? execution.DefaultTimeoutSeconds,
-            UlidIds.New(clock), concurrency.Enabled);
+            UlidIds.New(clock), concurrency.Enabled)
+        {
+            AcquireByCall = concurrency.Enabled && permitRequests.ShouldCall(concurrency.Limit),
+        };
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(JobOrchestrator.Name, run, new StartOrchestrationOptions(job.Id), cancellationToken)
@@ -245,9 +251,9 @@ public sealed partial class JobScheduler
 
 /// <summary>Makes <see cref="JobScheduler"/>s for a Durable client (HTTP triggers and activities each get theirs from a binding).</summary>
 public sealed class JobSchedulerFactory(TaskStore tasks, JobStore jobs, TaskFunctionRegistry functions,
-    IOptions<ExecutionOptions> execution, ShellPolicy shell, IOptions<ConcurrencyOptions> concurrency, FuncTasksMetrics metrics,
-    TimeProvider clock, ILoggerFactory loggers)
+    IOptions<ExecutionOptions> execution, ShellPolicy shell, IOptions<ConcurrencyOptions> concurrency, PermitRequestPlanner permitRequests,
+    FuncTasksMetrics metrics, TimeProvider clock, ILoggerFactory loggers)
 {
     public JobScheduler Create(DurableTaskClient client) =>
-        new(client, tasks, jobs, functions, execution.Value, shell, concurrency.Value, metrics, clock, loggers.CreateLogger<JobScheduler>());
+        new(client, tasks, jobs, functions, execution.Value, shell, concurrency.Value, permitRequests, metrics, clock, loggers.CreateLogger<JobScheduler>());
 }

@@ -39,11 +39,13 @@ public sealed record GateSnapshot(int Limit, int InUse, int Waiting, IReadOnlyLi
 /// message) holds one permit, releasing twice returns one. Waiters are served in submission order (by job id).
 /// No critical sections (entity locks) are involved.
 /// <para>
-/// Acquire and release are one-way signals, and a granted job is told by a <see cref="PermitWaker"/>
-/// orchestration (an entity cannot raise an event on an orchestration itself). At most one waker is on
-/// its way at a time: grants made meanwhile wait in <see cref="GateState.ToWake"/> and go together with the
-/// next one, sent when the current one reports back. Under load one waker tells many jobs; that, and no
-/// reply to an acquire, is what keeps a waiting job's cost close to a job without the gate.
+/// Two ways in (<see cref="PermitRequestPlanner"/> picks): <see cref="AcquireNow"/>, a call whose answer says
+/// whether the job holds a permit (the quick way when one is free), and <see cref="Acquire"/>, a one-way signal
+/// with no answer, so that in a burst waiting costs a job no extra orchestration episode. A job that has to wait
+/// is told of its permit by a <see cref="PermitWaker"/> orchestration (an entity cannot raise an event on an
+/// orchestration itself). At most one waker is on its way at a time: grants made meanwhile wait in
+/// <see cref="GateState.ToWake"/> and go together with the next one, sent when the current one reports back, so
+/// under load one waker tells many jobs. Release is a signal.
 /// </para>
 /// <para>
 /// host.json turns the backend's entity message reordering off (<c>entityMessageReorderWindowInMinutes: 0</c>):
@@ -68,6 +70,7 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     public static class Operations
     {
         public const string Acquire = nameof(ConcurrencyGate.Acquire);
+        public const string AcquireNow = nameof(ConcurrencyGate.AcquireNow);
         public const string Release = nameof(ConcurrencyGate.Release);
         public const string SetLimit = nameof(ConcurrencyGate.SetLimit);
         public const string Reclaim = nameof(ConcurrencyGate.Reclaim);
@@ -77,25 +80,38 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
 
     private int Limit => State.LimitOverride ?? options.Value.Limit;
 
-    /// <summary>Grants a permit (the job is woken) or queues the job; a no-op for a job that holds or waits already.</summary>
+    /// <summary>Grants a permit (a waker tells the job) or queues the job; a no-op for a job that holds or waits already.</summary>
     public void Acquire(string jobId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        if (!State.Held.Contains(jobId))
+        {
+            Enqueue(jobId);
+            Admit();
+        }
+    }
+
+    /// <summary>
+    /// True when the job holds a permit now (granted here and told by this answer); false when it queues (a waker
+    /// tells it later). Asked again, it answers the same while nothing changed.
+    /// </summary>
+    public bool AcquireNow(string jobId)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         if (State.Held.Contains(jobId))
         {
-            return;
+            return true;
         }
 
-        // Served in submission order: job ids are ULIDs, which sort by the time the job was accepted. The acquires
-        // of jobs accepted one after another can reach the entity out of that order (their orchestrations run on
-        // different partitions), so a waiter is placed by its job id instead of appended.
-        var place = State.Queue.BinarySearch(jobId, StringComparer.Ordinal);
-        if (place < 0)
+        if (State.Held.Count < Limit && State.Queue.Count == 0)
         {
-            State.Queue.Insert(~place, jobId);
+            State.Held.Add(jobId);
+            return true;
         }
 
+        Enqueue(jobId);
         Admit();
+        return false;
     }
 
     /// <summary>Returns the job's permit, or takes it out of the queue; a no-op when it has neither.</summary>
@@ -144,6 +160,20 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     public static GateSnapshot Snapshot(GateState? state, int configuredLimit) => state is null
         ? new GateSnapshot(configuredLimit, 0, 0, [])
         : new GateSnapshot(state.LimitOverride ?? configuredLimit, state.Held.Count, state.Queue.Count, [.. state.Held.Order(StringComparer.Ordinal)]);
+
+    /// <summary>
+    /// Served in submission order: job ids are ULIDs, which sort by the time the job was accepted. The acquires of jobs
+    /// accepted one after another can reach the entity out of that order (their orchestrations run on different
+    /// partitions), so a waiter is placed by its job id instead of appended.
+    /// </summary>
+    private void Enqueue(string jobId)
+    {
+        var place = State.Queue.BinarySearch(jobId, StringComparer.Ordinal);
+        if (place < 0)
+        {
+            State.Queue.Insert(~place, jobId);
+        }
+    }
 
     private void Admit()
     {

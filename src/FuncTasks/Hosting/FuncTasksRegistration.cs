@@ -56,6 +56,7 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<TaskStore>();
         services.TryAddSingleton<TaskService>();
         services.TryAddSingleton<JobStore>();
+        services.TryAddSingleton<PermitRequestPlanner>();
         services.TryAddSingleton<JobStreamWriter>();
         services.TryAddSingleton<ArtifactStore>();
 

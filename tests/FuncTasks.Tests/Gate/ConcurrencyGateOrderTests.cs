@@ -87,6 +87,23 @@ public sealed class ConcurrencyGateOrderTests
     }
 
     [Fact]
+    public async Task AcquireNow_AnswersAGrantItself_AQueuedJobIsToldByAWaker()
+    {
+        var gate = new GateUnderTest(limit: 1);
+        Assert.True((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01A"))!);
+        Assert.True((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01A"))!); // asked again: same answer, one permit
+        Assert.False((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01B"))!);
+        Assert.False((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01B"))!);
+        Assert.Empty(gate.Wakers); // the answer told 01A
+        Assert.Equal(["01A"], gate.State.Held);
+        Assert.Equal(["01B"], gate.State.Queue);
+
+        await gate.RunAsync(ConcurrencyGate.Operations.Release, "01A");
+        Assert.Equal([["01B"]], gate.Wakers);
+        Assert.Equal(["01B"], gate.State.Held);
+    }
+
+    [Fact]
     public async Task AWakerNotHeardFrom_IsReplacedAfterItsTimeout()
     {
         var clock = new MovableClock(DateTimeOffset.UnixEpoch);

@@ -1,0 +1,31 @@
+using FuncTasks.Gate;
+
+namespace FuncTasks.Tests.Gate;
+
+public sealed class PermitRequestPlannerTests
+{
+    [Fact]
+    public void JobsAcceptedOneByOne_AskWithACall_ABurstPastTheLimit_Signals_UntilItIsASecondOld()
+    {
+        var clock = new SteppingClock();
+        var planner = new PermitRequestPlanner(clock);
+        Assert.Equal([true, true, true, false, false], Enumerable.Range(0, 5).Select(_ => planner.ShouldCall(limit: 3)));
+
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(planner.ShouldCall(limit: 3)); // the burst is still within the last second
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(planner.ShouldCall(limit: 3));
+    }
+
+    private sealed class SteppingClock : TimeProvider
+    {
+        private long ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => ticks;
+
+        public void Advance(TimeSpan by) => ticks += by.Ticks;
+    }
+}

@@ -55,7 +55,9 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
                 run = run with { PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) };
             }
 
-            return await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));
+            var outcome = await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));
+            owesRelease &= !outcome.PermitReturned;
+            return outcome;
         }
         catch (TaskFailedException failure)
         {
@@ -65,6 +67,7 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
         }
         finally
         {
+            // However the job ended, unless the activity already returned the permit (a second release would be a no-op).
             if (owesRelease)
             {
                 await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, run.JobId);

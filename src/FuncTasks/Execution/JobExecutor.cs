@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FuncTasks.Api;
 using FuncTasks.Artifacts;
-using FuncTasks.Gate;
 using FuncTasks.Hosting;
 using FuncTasks.Jobs;
 using FuncTasks.TaskFunctions;
@@ -121,31 +120,9 @@ public sealed partial class JobExecutor(
                 CancellationToken.None).ConfigureAwait(false);
         }
 
-        var outcome = new JobOutcome(finished?.Status ?? JobStatus.Canceled, finished?.Error)
-        {
-            PermitReturned = run.UseGate && await ReturnPermitAsync(run.JobId, client).ConfigureAwait(false),
-        };
+        var outcome = new JobOutcome(finished?.Status ?? JobStatus.Canceled, finished?.Error);
         LogJobFinished(logger, run.JobId, outcome.Status, outcome.Error?.Type);
         return outcome;
-    }
-
-    /// <summary>
-    /// Returns the permit as soon as the record says how the job ended, rather than one orchestration episode later: under
-    /// load that episode waits its turn in a busy control queue, and every permit's round trip is what bounds the gate's
-    /// throughput. False when the signal could not be sent (the orchestration then returns it).
-    /// </summary>
-    private async Task<bool> ReturnPermitAsync(string jobId, DurableTaskClient client)
-    {
-        try
-        {
-            await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, jobId).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogPermitNotReturned(logger, jobId, ex);
-            return false;
-        }
     }
 
     /// <summary>Pending becomes running (attempt 1); running stays running with the next attempt (a retry).</summary>
@@ -346,9 +323,6 @@ public sealed partial class JobExecutor(
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Job {JobId} is no longer running per its record; stopping its work")]
     private static partial void LogCancelNoticed(ILogger logger, string jobId);
-
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Job {JobId}: the activity could not return its permit; the orchestration will")]
-    private static partial void LogPermitNotReturned(ILogger logger, string jobId, Exception exception);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Job {JobId}: watching the record for a cancel failed")]
     private static partial void LogCancelWatchFailed(ILogger logger, Exception exception, string jobId);

@@ -55,9 +55,7 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
                 run = run with { PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) };
             }
 
-            var outcome = await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));
-            owesRelease &= !outcome.PermitReturned;
-            return outcome;
+            return await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));
         }
         catch (TaskFailedException failure)
         {
@@ -67,7 +65,6 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
         }
         finally
         {
-            // However the job ended, unless the activity already returned the permit (a second release would be a no-op).
             if (owesRelease)
             {
                 await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, run.JobId);

@@ -26,8 +26,4 @@ public sealed record JobRun(
 }
 
 /// <summary>What a job's orchestration returns: how the job ended.</summary>
-public sealed record JobOutcome(JobStatus Status, JobError? Error)
-{
-    /// <summary>The activity returned the job's permit itself (so the orchestration need not).</summary>
-    public bool PermitReturned { get; init; }
-}
+public sealed record JobOutcome(JobStatus Status, JobError? Error);

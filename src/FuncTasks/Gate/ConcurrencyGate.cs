@@ -197,7 +197,7 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
         }
 
         State.Wakers++;
-        Context.ScheduleNewOrchestration(PermitWaker.Name, State.ToWake.ToArray(), new StartOrchestrationOptions($"gate-waker-{State.Wakers}"));
+        Context.ScheduleNewOrchestration(PermitWaker.Name, State.ToWake.ToArray(), new StartOrchestrationOptions($"{PermitWaker.InstanceIdPrefix}{State.Wakers}"));
         State.ToWake.Clear();
         State.WakerSentAt = now;
     }
@@ -208,6 +208,9 @@ public sealed class PermitWaker : TaskOrchestrator<string[], int>
 {
     public const string Name = "PermitWaker";
     public const string PermitGrantedEvent = "permit-granted";
+
+    /// <summary>Wakers are numbered instances with this prefix; the sweep purges the finished ones.</summary>
+    public const string InstanceIdPrefix = "gate-waker-";
 
     public override async Task<int> RunAsync(TaskOrchestrationContext context, string[] input)
     {

@@ -17,13 +17,18 @@ public sealed record SweepSummary(
     IReadOnlyList<string> DisabledTaskIds,
     IReadOnlyList<string> FailedJobIds,
     IReadOnlyList<string> ReclaimedJobIds,
-    long DurationMs);
+    long DurationMs)
+{
+    /// <summary>Finished <see cref="PermitWaker"/> orchestrations whose history was purged.</summary>
+    public int WakersPurged { get; init; }
+}
 
 /// <summary>
 /// Finds and repairs orphans, idempotently: function tasks whose function is not registered here
 /// (disabled, with the reason recorded); jobs whose record says pending or running while their
 /// orchestration has ended or does not exist (failed); permits or queue places held by jobs that
-/// are finished or gone (returned to the gate).
+/// are finished or gone (returned to the gate). It also purges the history of finished wake-up orchestrations
+/// (<see cref="PermitWaker"/>), which would otherwise pile up in the task hub, one per batch of grants.
 /// </summary>
 public sealed partial class OrphanSweeper(
     TaskStore tasks,
@@ -57,9 +62,10 @@ public sealed partial class OrphanSweeper(
         var disabled = await DisableOrphanedTasksAsync(cancellationToken).ConfigureAwait(false);
         var failed = await FailLostJobsAsync(client, cancellationToken).ConfigureAwait(false);
         var reclaimed = await ReclaimPermitsAsync(client, cancellationToken).ConfigureAwait(false);
+        var wakersPurged = await PurgeFinishedWakersAsync(client, cancellationToken).ConfigureAwait(false);
         var summary = new SweepSummary(disabled.Count, failed.Count, reclaimed.Count, disabled, failed, reclaimed,
-            (long)clock.GetElapsedTime(started).TotalMilliseconds);
-        LogSweep(logger, summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, summary.DurationMs);
+            (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged };
+        LogSweep(logger, summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, wakersPurged, summary.DurationMs);
         return summary;
     }
 
@@ -166,9 +172,30 @@ public sealed partial class OrphanSweeper(
         return stale;
     }
 
+    private static async Task<int> PurgeFinishedWakersAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var finished = new List<string>();
+        var query = new OrchestrationQuery
+        {
+            InstanceIdPrefix = PermitWaker.InstanceIdPrefix,
+            Statuses = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated],
+        };
+        await foreach (var waker in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            finished.Add(waker.InstanceId);
+        }
+
+        foreach (var instanceId in finished)
+        {
+            await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken).ConfigureAwait(false);
+        }
+
+        return finished.Count;
+    }
+
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information,
-        Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed in {DurationMs} ms")]
-    private static partial void LogSweep(ILogger logger, int tasksDisabled, int jobsFailed, int permitsReclaimed, long durationMs);
+        Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed, {WakersPurged} finished wake-ups purged in {DurationMs} ms")]
+    private static partial void LogSweep(ILogger logger, int tasksDisabled, int jobsFailed, int permitsReclaimed, int wakersPurged, long durationMs);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Sweep disabled task {TaskId}: function '{Function}' is not registered")]
     private static partial void LogTaskDisabled(ILogger logger, string taskId, string function);

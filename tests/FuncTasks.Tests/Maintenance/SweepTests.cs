@@ -8,6 +8,7 @@ using FuncTasks.Tasks;
 using FuncTasks.Testing;
 using FuncTasks.Tests.Gate;
 using FuncTasks.Tests.Infrastructure;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -169,6 +170,41 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         await GateAssert.DrainedAsync(app);
+    }
+
+    [Fact]
+    public async Task FinishedWakeUpOrchestrations_ArePurged()
+    {
+        await GateAssert.SetLimitAsync(app, 1);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await JobWaits.ExecuteAsync(app, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 300} }"""));
+        }
+
+        await GateAssert.AllFinishedAsync(app, ids, TimeSpan.FromSeconds(60));
+        await GateAssert.DrainedAsync(app);
+        var wakers = await WakerIdsAsync();
+        Assert.NotEmpty(wakers); // at limit 1 the later jobs waited and were told by a waker
+
+        var sweep = await SweepAsync();
+        Assert.Equal(wakers.Count, sweep.WakersPurged);
+        Assert.Empty(await WakerIdsAsync());
+        foreach (var id in ids)
+        {
+            Assert.NotNull(await app.DurableClient.GetInstanceAsync(id)); // the jobs keep their history
+        }
+    }
+
+    private async Task<List<string>> WakerIdsAsync()
+    {
+        var ids = new List<string>();
+        await foreach (var instance in app.DurableClient.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = PermitWaker.InstanceIdPrefix }))
+        {
+            ids.Add(instance.InstanceId);
+        }
+
+        return ids;
     }
 
     private async Task<SweepSummary> SweepAsync()

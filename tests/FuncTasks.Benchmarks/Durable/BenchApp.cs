@@ -9,31 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FuncTasks.Benchmarks.Durable;
 
-/// <summary>A job's record as <c>GET /api/v1/jobs/{id}</c> shows it (the timestamps the app writes).</summary>
-internal sealed record JobTimes(
-    string Id,
-    string Status,
-    DateTimeOffset SubmittedAt,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt,
-    DateTimeOffset? PermitRequestedAt,
-    DateTimeOffset? PermitGrantedAt,
-    string? ArtifactId)
-{
-    public static JobTimes From(JsonElement job) => new(
-        job.GetProperty("id").GetString()!,
-        job.GetProperty("status").GetString()!,
-        job.GetProperty("submitted_at").GetDateTimeOffset(),
-        Time(job, "started_at"),
-        Time(job, "finished_at"),
-        Time(job, "permit_requested_at"),
-        Time(job, "permit_granted_at"),
-        job.TryGetProperty("artifact_id", out var artifact) && artifact.ValueKind == JsonValueKind.String ? artifact.GetString() : null);
-
-    private static DateTimeOffset? Time(JsonElement job, string name) =>
-        job.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetDateTimeOffset() : null;
-}
-
 /// <summary>
 /// One instance of the app for a benchmark: <see cref="FuncTasksTestApp"/> with the durable engine on the run's
 /// Azurite, tables and a task hub of its own, and two task functions of the benchmark's: <see cref="Noop"/> and
@@ -150,7 +125,7 @@ internal sealed class BenchApp : IAsyncDisposable
     }
 
     /// <summary><c>GET /api/v1/jobs/{id}</c>.</summary>
-    public async Task<JobTimes> GetJobAsync(string jobId, CancellationToken ct)
+    public async Task<JobRecord> GetJobAsync(string jobId, CancellationToken ct)
     {
         using var response = await Client.GetAsync($"/api/v1/jobs/{jobId}", ct);
         var body = await response.Content.ReadAsStringAsync(ct);
@@ -160,13 +135,13 @@ internal sealed class BenchApp : IAsyncDisposable
         }
 
         using var document = JsonDocument.Parse(body);
-        return JobTimes.From(document.RootElement);
+        return JobRecord.From(document.RootElement);
     }
 
     /// <summary>Reads the records of these jobs (a few at a time) and checks each completed with a result artifact.</summary>
-    public async Task<Dictionary<string, JobTimes>> ConfirmCompletedAsync(IReadOnlyCollection<string> jobIds, CancellationToken ct)
+    public async Task<Dictionary<string, JobRecord>> ConfirmCompletedAsync(IReadOnlyCollection<string> jobIds, CancellationToken ct)
     {
-        var records = new Dictionary<string, JobTimes>(StringComparer.Ordinal);
+        var records = new Dictionary<string, JobRecord>(StringComparer.Ordinal);
         foreach (var chunk in jobIds.Chunk(16))
         {
             foreach (var job in await Task.WhenAll(chunk.Select(id => GetJobAsync(id, ct))))
@@ -184,9 +159,9 @@ internal sealed class BenchApp : IAsyncDisposable
     }
 
     /// <summary>Every job the app has (<c>GET /api/v1/jobs</c>, all pages of 100).</summary>
-    public async Task<List<JobTimes>> ListJobsAsync(CancellationToken ct)
+    public async Task<List<JobRecord>> ListJobsAsync(CancellationToken ct)
     {
-        var jobs = new List<JobTimes>();
+        var jobs = new List<JobRecord>();
         string? cursor = null;
         do
         {
@@ -199,7 +174,7 @@ internal sealed class BenchApp : IAsyncDisposable
             }
 
             using var page = JsonDocument.Parse(body);
-            jobs.AddRange(page.RootElement.GetProperty("items").EnumerateArray().Select(JobTimes.From));
+            jobs.AddRange(page.RootElement.GetProperty("items").EnumerateArray().Select(JobRecord.From));
             cursor = page.RootElement.GetProperty("next_cursor").ValueKind == JsonValueKind.String ? page.RootElement.GetProperty("next_cursor").GetString() : null;
         }
         while (cursor is not null);

@@ -122,7 +122,7 @@ internal sealed class GateHandoffBenchmark : IBenchmarkCommand
     private static string F(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
 
     /// <summary>Job N finishing and job N+1 (already waiting) getting the permit, with the durable events in between.</summary>
-    private sealed class Handoff(JobTimes done, JobTimes next)
+    private sealed class Handoff(JobRecord done, JobRecord next)
     {
         private DateTimeOffset? releaseSent;
         private DateTimeOffset? admitted;

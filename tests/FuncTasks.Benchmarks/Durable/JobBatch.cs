@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+using FuncTasks.Testing;
+
 namespace FuncTasks.Benchmarks.Durable;
 
 /// <summary>A batch of jobs submitted at once, as their records tell it afterwards.</summary>
@@ -8,7 +10,7 @@ internal sealed record JobBatch(
     int Jobs,
     DateTimeOffset SubmitStarted,
     TimeSpan SubmitDuration,
-    IReadOnlyList<JobTimes> Records)
+    IReadOnlyList<JobRecord> Records)
 {
     /// <summary>From the first POST to the last job's finished_at.</summary>
     public TimeSpan Makespan => Records.Max(r => r.FinishedAt!.Value) - SubmitStarted;

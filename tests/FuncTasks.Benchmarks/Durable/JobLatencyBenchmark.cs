@@ -70,7 +70,7 @@ internal sealed class JobLatencyBenchmark : IBenchmarkCommand
 
         var measured = marks.ToDictionary(m => m.Key, m => m.Value.Skip(options.WarmupRounds).Take(options.Rounds).ToList());
         BenchmarkContext.Progress("checking every measured job's record (completed, with an artifact) and reading the histories");
-        var records = new Dictionary<string, Dictionary<string, JobTimes>>
+        var records = new Dictionary<string, Dictionary<string, JobRecord>>
         {
             [GateOn] = await on.ConfirmCompletedAsync([.. measured[GateOn].Select(m => m.Id)], ct),
             [GateOff] = await off.ConfirmCompletedAsync([.. measured[GateOff].Select(m => m.Id)], ct),
@@ -99,7 +99,7 @@ internal sealed class JobLatencyBenchmark : IBenchmarkCommand
         }
 
         var tracedMarks = marks.ToDictionary(m => m.Key, m => m.Value.Skip(before[m.Key]).ToList());
-        var tracedRecords = new Dictionary<string, Dictionary<string, JobTimes>>
+        var tracedRecords = new Dictionary<string, Dictionary<string, JobRecord>>
         {
             [GateOn] = await on.ConfirmCompletedAsync([.. tracedMarks[GateOn].Select(m => m.Id)], ct),
             [GateOff] = await off.ConfirmCompletedAsync([.. tracedMarks[GateOff].Select(m => m.Id)], ct),
@@ -137,7 +137,7 @@ internal sealed class JobLatencyBenchmark : IBenchmarkCommand
 
     private static async Task<Dictionary<string, List<JobTimeline>>> TimelinesAsync(
         Dictionary<string, List<CallMark>> marks,
-        Dictionary<string, Dictionary<string, JobTimes>> records,
+        Dictionary<string, Dictionary<string, JobRecord>> records,
         Dictionary<string, DurableHistory> hubs,
         CancellationToken ct)
     {

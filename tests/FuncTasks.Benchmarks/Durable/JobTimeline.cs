@@ -1,3 +1,5 @@
+using FuncTasks.Testing;
+
 namespace FuncTasks.Benchmarks.Durable;
 
 /// <summary>One timed call of a <c>job-latency</c> side: when it was sent, when the start call returned, when completion was seen.</summary>
@@ -23,7 +25,7 @@ internal sealed record JobTimeline(
     double? ToRecordFinished,
     int Episodes)
 {
-    public static JobTimeline From(CallMark mark, IReadOnlyList<HistoryRow> history, JobTimes? record)
+    public static JobTimeline From(CallMark mark, IReadOnlyList<HistoryRow> history, JobRecord? record)
     {
         var episodes = history.Where(r => r.EventType == "OrchestratorStarted").ToList();
         var scheduled = history.FirstOrDefault(r => r.EventType == "TaskScheduled")

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using FuncTasks.Hosting;
+using FuncTasks.Testing;
 using FuncTasks.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,34 +17,6 @@ public sealed record GateView(int Limit, int InUse, int Waiting, IReadOnlyList<s
         [.. body.GetProperty("holders").EnumerateArray().Select(h => h.GetString()!)]);
 
     public override string ToString() => $"limit {Limit}, in_use {InUse}, waiting {Waiting}, holders [{string.Join(", ", Holders)}]";
-}
-
-/// <summary>A job's run as its record tells it.</summary>
-public sealed record JobRecord(string Id, string Status, DateTimeOffset SubmittedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    DateTimeOffset? PermitRequestedAt, DateTimeOffset? PermitGrantedAt, string? ArtifactId, string? ErrorType, JsonElement Json)
-{
-    public static JobRecord From(JsonElement job) => new(
-        job.GetProperty("id").GetString()!,
-        job.GetProperty("status").GetString()!,
-        job.GetProperty("submitted_at").GetDateTimeOffset(),
-        Time(job, "started_at"),
-        Time(job, "finished_at"),
-        Time(job, "permit_requested_at"),
-        Time(job, "permit_granted_at"),
-        job.GetProperty("artifact_id").ValueKind == JsonValueKind.String ? job.GetProperty("artifact_id").GetString() : null,
-        job.GetProperty("error").ValueKind == JsonValueKind.Object ? job.GetProperty("error").GetProperty("type").GetString() : null,
-        job);
-
-    public bool IsFinished => Status is "completed" or "failed" or "canceled";
-
-    public override string ToString() =>
-        $"{Id} {Status} submitted {T(SubmittedAt)} permit requested {T(PermitRequestedAt)} granted {T(PermitGrantedAt)} " +
-        $"started {T(StartedAt)} finished {T(FinishedAt)}{(ErrorType is null ? string.Empty : $" error {ErrorType}")}";
-
-    private static string T(DateTimeOffset? t) => t?.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture) ?? "-";
-
-    private static DateTimeOffset? Time(JsonElement job, string name) =>
-        job.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetDateTimeOffset() : null;
 }
 
 /// <summary>Task functions the gate and sweep tests register.</summary>

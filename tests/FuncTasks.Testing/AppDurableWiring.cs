@@ -1,29 +1,33 @@
-using FuncTasks.Api;
 using FuncTasks.Execution;
 using FuncTasks.Gate;
 using FuncTasks.Testing.Durable;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
-using Microsoft.DurableTask.Converters;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FuncTasks.Testing;
 
 /// <summary>
 /// Registers the app's orchestrators, activities and entity on the in-process durable engine under the
-/// names its Functions wrappers use (Execution/JobDurableFunctions.cs, Gate/GateDurableFunctions.cs),
-/// calling the same classes those wrappers call. A test holds these names to functions.metadata.
+/// names its Functions wrappers use (Execution/JobDurableFunctions.cs, Gate/GateDurableFunctions.cs).
+/// Orchestrations run as those wrappers, on the Durable extension's own context; activities and the entity
+/// call the classes the wrappers call. Payloads go through the worker's converters, as under the host.
+/// A test holds these names to functions.metadata.
 /// </summary>
 public static class AppDurableWiring
 {
-    public static DataConverter DataConverter { get; } = new JsonDataConverter(ApiJson.Options);
+    /// <summary>The DataConverter of the app's orchestrations, activities and entity in the isolated worker.</summary>
+    public static DataConverter DataConverter => IsolatedWorkerDurable.ForApp.WorkerConverter;
+
+    /// <summary>The DataConverter of the app's <c>[DurableClient]</c>.</summary>
+    public static DataConverter ClientDataConverter => IsolatedWorkerDurable.ForApp.ClientConverter;
 
     public static void Register(DurableTestRegistry registry, Func<DurableTaskClient> client)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry
-            .AddOrchestrator(JobOrchestrator.Name, _ => new JobOrchestrator())
-            .AddOrchestrator(PermitWaker.Name, _ => new PermitWaker())
+            .AddOrchestrator(JobOrchestrator.Name, _ => FunctionOrchestrator.For(JobOrchestrator.Name, JobDurableFunctions.Orchestrate))
+            .AddOrchestrator(PermitWaker.Name, _ => FunctionOrchestrator.For(PermitWaker.Name, GateDurableFunctions.Wake))
             .AddActivity(JobOrchestrator.RunJobActivity, sp => new DelegateActivity<JobRun, JobOutcome>(
                 run => sp.GetRequiredService<JobExecutor>().RunAsync(run, client(), CancellationToken.None)))
             .AddActivity(JobOrchestrator.FailJobActivity, sp => new DelegateActivity<JobFailure, JobOutcome>(

@@ -77,6 +77,7 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
                     TaskHubName = hub,
                     Services = http.Services,
                     DataConverter = AppDurableWiring.DataConverter,
+                    ClientDataConverter = AppDurableWiring.ClientDataConverter,
                     LoggerFactory = options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
                     MaxConcurrentActivities = options.MaxConcurrentActivities,
                     DeleteTaskHubOnDispose = options.DeleteTaskHubOnDispose,

@@ -1,5 +1,4 @@
 using System.Reflection;
-using Azure.Core.Serialization;
 using FuncTasks.Api;
 using FuncTasks.Artifacts;
 using FuncTasks.Execution;
@@ -22,15 +21,14 @@ namespace FuncTasks.Hosting;
 
 public static class FuncTasksRegistration
 {
-    /// <summary>Everything the Functions app adds to the worker: services, middleware, serializer.</summary>
+    /// <summary>Everything the Functions app adds to the worker: services, middleware, durable serialization.</summary>
     public static FunctionsApplicationBuilder AddFuncTasks(this FunctionsApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddFuncTasksServices(builder.Configuration);
         builder.Services.AddHostedService<StartupChecks>();
         builder.Services.AddFuncTasksTelemetry(builder.Configuration);
-        // Durable payloads and entity state use the same JSON as the API.
-        builder.Services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(ApiJson.Options));
+        builder.Services.AddDurableSerialization();
         builder.UseMiddleware<HttpTriggerMiddleware>();
         return builder;
     }

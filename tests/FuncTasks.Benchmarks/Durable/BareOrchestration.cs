@@ -30,6 +30,7 @@ internal sealed class BareOrchestrator : TaskOrchestrator<string, string>
                 TaskHubName = TestNames.Unique("bare"),
                 Services = services,
                 DataConverter = AppDurableWiring.DataConverter,
+                ClientDataConverter = AppDurableWiring.ClientDataConverter,
                 LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
                 MaxConcurrentActivities = maxConcurrentActivities,
                 DeleteTaskHubOnDispose = true,

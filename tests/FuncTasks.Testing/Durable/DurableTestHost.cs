@@ -34,7 +34,7 @@ public sealed class DurableTestHost : IAsyncDisposable
             options.LoggerFactory);
         clientService = new AzureStorageOrchestrationService(CreateSettings());
         client = new TestDurableTaskClient(
-            $"{options.TaskHubName}-client", clientService, options.DataConverter, options.ClientPollingInterval);
+            $"{options.TaskHubName}-client", clientService, options.ClientDataConverter ?? options.DataConverter, options.ClientPollingInterval);
     }
 
     /// <summary>A real DurableTaskClient on the task hub, including <see cref="DurableTaskClient.Entities"/>.</summary>

@@ -20,8 +20,11 @@ public sealed class DurableTestHostOptions
     /// <summary>Passed to the registered factories; the host creates one DI scope per work item.</summary>
     public required IServiceProvider Services { get; init; }
 
-    /// <summary>Serializes inputs, outputs, events and entity state, in the worker shims and in the client alike.</summary>
+    /// <summary>Serializes inputs, outputs, events and entity state in the worker shims (and in the client, unless <see cref="ClientDataConverter"/> is set).</summary>
     public DataConverter DataConverter { get; init; } = JsonDataConverter.Default;
+
+    /// <summary>The client's converter, when the app's client has one of its own (the isolated worker builds one for each side).</summary>
+    public DataConverter? ClientDataConverter { get; init; }
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 

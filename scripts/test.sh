@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every FuncTasks test. Installs what the tests need (the pinned Azurite, NuGet packages),
-# builds the solution, and runs the tests; the tests start their own Azurite on free ports and this
-# script stops, by PID, any that a crashed test run left behind.
+# builds the solution, and runs the tests, then the end-to-end suite when a Functions host is found;
+# the tests start their own Azurite (and hosts) on free ports and this script stops, by PID, any that
+# a crashed test run left behind.
 #   scripts/test.sh [extra 'dotnet test' arguments, e.g. --filter FullyQualifiedName~Tasks]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,7 +23,7 @@ stop_leftovers() {
     [ -e "$file" ] || continue
     pid="$(cat "$file")"
     if kill -0 "$pid" 2>/dev/null; then
-      echo "==> Stopping Azurite left running by the tests (PID $pid)"
+      echo "==> Stopping a process left running by the tests (PID $pid)"
       kill "$pid" 2>/dev/null || true
     fi
   done
@@ -37,4 +38,13 @@ echo "==> Building"
 dotnet build FuncTasks.sln --nologo -v quiet -clp:ErrorsOnly
 
 echo "==> Testing"
-dotnet test FuncTasks.sln --no-build --nologo "$@"
+dotnet test tests/FuncTasks.Tests --no-build --nologo "$@"
+
+# The end-to-end suite runs the built app under a real Functions host: Core Tools' func on PATH, or the folder
+# named by FUNCTASKS_HOST_DIR (tests/FuncTasks.E2E/Infrastructure/FunctionsHostLocator.cs applies the same rule).
+if [ -n "${FUNCTASKS_HOST_DIR:-}" ] || command -v func >/dev/null; then
+  echo "==> End-to-end suite (the built app under a real Functions host)"
+  dotnet test tests/FuncTasks.E2E --no-build --nologo "$@"
+else
+  echo "==> End-to-end suite skipped: no Functions host (no func on PATH, FUNCTASKS_HOST_DIR not set); see README, Tests"
+fi

@@ -4,6 +4,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
+using FuncTasks.Testing.Host;
+
 namespace FuncTasks.E2E.Infrastructure;
 
 /// <summary>

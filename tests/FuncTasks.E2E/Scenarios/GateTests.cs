@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using FuncTasks.E2E.Infrastructure;
+using FuncTasks.Testing.Host;
 
 namespace FuncTasks.E2E.Scenarios;
 

@@ -1,4 +1,4 @@
-namespace FuncTasks.E2E.Infrastructure;
+namespace FuncTasks.Testing.Host;
 
 /// <summary>Where a Functions host comes from: a host folder (run with dotnet) or Core Tools' <c>func</c>.</summary>
 public sealed record FunctionsHostLocation(string? HostDll, string? Func)
@@ -38,17 +38,5 @@ public static class FunctionsHostLocator
             .Select(p => Path.Combine(p, "func"))
             .FirstOrDefault(File.Exists);
         return func is null ? null : new FunctionsHostLocation(null, func);
-    }
-}
-
-/// <summary>A test that needs a Functions host; skipped (with the reason) when there is none.</summary>
-public sealed class E2EFactAttribute : FactAttribute
-{
-    public E2EFactAttribute()
-    {
-        if (FunctionsHostLocator.Location is null)
-        {
-            Skip = FunctionsHostLocator.MissingReason;
-        }
     }
 }

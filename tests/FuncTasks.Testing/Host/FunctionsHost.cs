@@ -5,9 +5,8 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
-using FuncTasks.Testing;
 
-namespace FuncTasks.E2E.Infrastructure;
+namespace FuncTasks.Testing.Host;
 
 /// <summary>
 /// One Functions host process running the app's build output on a free loopback port, with function and master
@@ -34,9 +33,12 @@ public sealed class FunctionsHost : IAsyncDisposable
         LogPath = logPath;
     }
 
-    /// <summary>The build output the host runs (src/FuncTasks/bin/&lt;Configuration&gt;/net10.0/).</summary>
+    /// <summary>The app's build output, which the host runs (src/FuncTasks/bin/&lt;Configuration&gt;/net10.0/).</summary>
     public static string AppDirectory { get; } = typeof(FunctionsHost).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "AppDirectory").Value!;
+
+    /// <summary>The Functions app folder this host runs.</summary>
+    public string ScriptRoot { get; private init; } = AppDirectory;
 
     public Uri BaseAddress { get; }
     public string FunctionKey { get; }
@@ -46,14 +48,17 @@ public sealed class FunctionsHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a host on <paramref name="storageConnectionString"/> with the app settings given (on top of those
-    /// every run needs) and waits until <c>GET /api/health</c> answers 200.
+    /// every run needs) and waits until <paramref name="readyPath"/> answers 200. <paramref name="scriptRoot"/> is
+    /// the Functions app folder to run (default: this app's build output).
     /// </summary>
-    public static async Task<FunctionsHost> StartAsync(string name, string storageConnectionString, IReadOnlyDictionary<string, string> appSettings)
+    public static async Task<FunctionsHost> StartAsync(
+        string name, string storageConnectionString, IReadOnlyDictionary<string, string> appSettings, string? scriptRoot = null, string readyPath = "api/health")
     {
         var location = FunctionsHostLocator.Location ?? throw new InvalidOperationException(FunctionsHostLocator.MissingReason);
-        if (!File.Exists(Path.Combine(AppDirectory, "functions.metadata")))
+        scriptRoot ??= AppDirectory;
+        if (!File.Exists(Path.Combine(scriptRoot, "functions.metadata")))
         {
-            throw new InvalidOperationException($"The app is not built: {AppDirectory}functions.metadata is missing (dotnet build FuncTasks.sln).");
+            throw new InvalidOperationException($"The app is not built: {Path.Combine(scriptRoot, "functions.metadata")} is missing (dotnet build FuncTasks.sln).");
         }
 
         var port = FreePort();
@@ -77,7 +82,7 @@ public sealed class FunctionsHost : IAsyncDisposable
             settings[key] = value;
         }
 
-        var info = location.HostDll is { } dll ? HostFolderStart(dll, port, settings) : CoreToolsStart(location.Func!, port, run.FullName, settings);
+        var info = location.HostDll is { } dll ? HostFolderStart(dll, scriptRoot, port, settings) : CoreToolsStart(location.Func!, scriptRoot, port, run.FullName, settings);
         info.WorkingDirectory ??= run.FullName;
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
@@ -95,10 +100,10 @@ public sealed class FunctionsHost : IAsyncDisposable
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {info.FileName}.");
         TestProcessRegistry.Register(process.Id);
         var pump = Task.WhenAll(Pump(process.StandardOutput, log), Pump(process.StandardError, log));
-        var host = new FunctionsHost(process, log, pump, new Uri($"http://127.0.0.1:{port}/"), functionKey, masterKey, logPath);
+        var host = new FunctionsHost(process, log, pump, new Uri($"http://127.0.0.1:{port}/"), functionKey, masterKey, logPath) { ScriptRoot = scriptRoot };
         try
         {
-            await host.WaitUntilHealthyAsync().ConfigureAwait(false);
+            await host.WaitUntilReadyAsync(readyPath).ConfigureAwait(false);
         }
         catch
         {
@@ -165,7 +170,7 @@ public sealed class FunctionsHost : IAsyncDisposable
         process.Dispose();
     }
 
-    private static ProcessStartInfo HostFolderStart(string dll, int port, Dictionary<string, string> settings)
+    private static ProcessStartInfo HostFolderStart(string dll, string scriptRoot, int port, Dictionary<string, string> settings)
     {
         var info = new ProcessStartInfo("dotnet") { ArgumentList = { dll } };
         foreach (var (key, value) in settings)
@@ -173,7 +178,7 @@ public sealed class FunctionsHost : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        info.Environment["AzureWebJobsScriptRoot"] = AppDirectory;
+        info.Environment["AzureWebJobsScriptRoot"] = scriptRoot;
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         // The Durable client binding builds its webhook URLs from this; without it [DurableClient] fails.
         info.Environment["WEBSITE_HOSTNAME"] = $"127.0.0.1:{port}";
@@ -183,10 +188,10 @@ public sealed class FunctionsHost : IAsyncDisposable
     }
 
     /// <summary>Core Tools reads its settings from local.settings.json in the app folder: it runs a copy with ours.</summary>
-    private static ProcessStartInfo CoreToolsStart(string func, int port, string runDirectory, Dictionary<string, string> settings)
+    private static ProcessStartInfo CoreToolsStart(string func, string scriptRoot, int port, string runDirectory, Dictionary<string, string> settings)
     {
         var app = Path.Combine(runDirectory, "app");
-        CopyDirectory(AppDirectory, app);
+        CopyDirectory(scriptRoot, app);
         File.WriteAllText(Path.Combine(app, "local.settings.json"), JsonSerializer.Serialize(new { IsEncrypted = false, Values = settings }));
         return new ProcessStartInfo(func)
         {
@@ -195,7 +200,7 @@ public sealed class FunctionsHost : IAsyncDisposable
         };
     }
 
-    private async Task WaitUntilHealthyAsync()
+    private async Task WaitUntilReadyAsync(string readyPath)
     {
         using var client = CreateClient(withKey: false);
         client.Timeout = TimeSpan.FromSeconds(5);
@@ -209,7 +214,7 @@ public sealed class FunctionsHost : IAsyncDisposable
 
             try
             {
-                using var response = await client.GetAsync(new Uri("api/health", UriKind.Relative)).ConfigureAwait(false);
+                using var response = await client.GetAsync(new Uri(readyPath, UriKind.Relative)).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
@@ -223,7 +228,7 @@ public sealed class FunctionsHost : IAsyncDisposable
             await Task.Delay(250).ConfigureAwait(false);
         }
 
-        throw new TimeoutException($"The Functions host did not answer /api/health within {StartTimeout.TotalSeconds} s:\n{Tail()}");
+        throw new TimeoutException($"The Functions host did not answer /{readyPath} within {StartTimeout.TotalSeconds} s:\n{Tail()}");
     }
 
     private static async Task Pump(StreamReader from, StreamWriter to)

@@ -1,5 +1,6 @@
 using FuncTasks.Benchmarks.Durable;
 using FuncTasks.Benchmarks.Harness;
+using FuncTasks.Benchmarks.Hosted;
 using FuncTasks.Benchmarks.Shell;
 using FuncTasks.Benchmarks.Store;
 
@@ -11,6 +12,8 @@ IBenchmarkCommand[] commands =
     new JobThroughputBenchmark(),
     new GateHandoffBenchmark(),
     new ShellOverheadBenchmark(),
+    new HostLatencyBenchmark(),
+    new HostBurstBenchmark(),
 ];
 
 return await BenchmarkCli.RunAsync(args, commands);

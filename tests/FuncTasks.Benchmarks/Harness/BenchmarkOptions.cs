@@ -37,6 +37,9 @@ internal sealed record BenchmarkOptions
     /// <summary>The durable backend's control-queue visibility timeout in seconds (job-throughput, gate-handoff; null: the command's default).</summary>
     public int? ControlVisibilitySeconds { get; init; }
 
+    /// <summary>How often a client polls a job or an instance for its end, in milliseconds (host-latency; null: the command's default).</summary>
+    public int? PollMilliseconds { get; init; }
+
     public static BenchmarkOptions QuickDefaults { get; } = new() { Quick = true, Rounds = 300, WarmupRounds = 100, AllocationCalls = 50 };
 
     public bool Includes(string comparison) => Only.Count == 0 || Only.Contains(comparison);
@@ -101,6 +104,9 @@ internal sealed record BenchmarkOptions
                     case "--control-visibility":
                         options = options with { ControlVisibilitySeconds = Count() };
                         break;
+                    case "--poll-ms":
+                        options = options with { PollMilliseconds = Count() };
+                        break;
                     default:
                         return (null, $"unknown option '{args[i]}'");
                 }
@@ -117,16 +123,18 @@ internal sealed record BenchmarkOptions
     public const string Usage =
         """
           --quick            smoke check with fewer rounds or jobs (defaults per benchmark above); don't quote its figures
-          --rounds N         measured interleaved rounds per comparison
+          --rounds N         measured interleaved rounds per comparison (job-throughput, host-burst: rounds of every configuration)
           --warmup N         unmeasured warm-up rounds per comparison (job-throughput, gate-handoff: warm-up jobs)
           --alloc-calls N    calls per side for the allocation figures (store, shell-overhead)
-          --only a,b         run only these comparisons (store: create, get, list; job-throughput: 1, 5, 20, off)
-          --jobs N           jobs per batch (job-throughput, gate-handoff)
+          --only a,b         run only these comparisons (store: create, get, list; job-throughput: 1, 5, 20, off;
+                             host-burst: bare, off, 200, 5)
+          --jobs N           jobs per batch (job-throughput, gate-handoff, host-burst)
           --activities N     the durable engine's MaxConcurrentActivities (job-throughput, gate-handoff)
           --durable-log FILE write the durable engine's own logs to FILE (job-throughput, gate-handoff; for diagnosis, not for figures)
           --trace-storage    record every storage request of each batch and report the slowest kinds (job-throughput)
           --control-visibility S  control-queue visibility timeout in seconds (job-throughput, gate-handoff; default 300,
                              the backend's own default; the test host's 10 s livelocks under a burst, see the README)
+          --poll-ms N        how often the client polls a job or an instance for its end (host-latency; default 25)
           --out FILE         also write the results as Markdown to FILE
         """;
 }

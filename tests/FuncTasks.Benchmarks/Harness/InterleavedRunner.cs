@@ -36,6 +36,11 @@ internal static class InterleavedRunner
     /// <param name="warmupRounds">Unmeasured rounds first (JIT, connection pools, the durable engine's partitions and polling).</param>
     /// <param name="allocationCalls">Calls per side, each side as a block after the timing, for the allocation figures; 0 skips them (NaN).</param>
     /// <param name="settle">Awaited between rounds, outside the timing (null: nothing).</param>
+    /// <param name="afterCall">
+    /// Awaited after each warm-up and measured call, outside the timing, with the side's index (null: nothing): for work a
+    /// call starts but is not timed on, which must end before the next side's call (a job's orchestration after its record
+    /// says completed).
+    /// </param>
     public static async Task<InterleavedResult> RunAsync(
         string name,
         IReadOnlyList<Operation> sides,
@@ -43,7 +48,8 @@ internal static class InterleavedRunner
         int rounds,
         int allocationCalls,
         CancellationToken cancellationToken,
-        Func<CancellationToken, Task>? settle = null)
+        Func<CancellationToken, Task>? settle = null,
+        Func<int, CancellationToken, Task>? afterCall = null)
     {
         ArgumentNullException.ThrowIfNull(sides);
         if (sides.Count < 2)
@@ -59,6 +65,10 @@ internal static class InterleavedRunner
             foreach (var side in orders[index % orders.Count])
             {
                 await sides[side].Invoke(index, cancellationToken);
+                if (afterCall is not null)
+                {
+                    await afterCall(side, cancellationToken);
+                }
             }
 
             if (settle is not null)
@@ -83,6 +93,10 @@ internal static class InterleavedRunner
                 var start = Stopwatch.GetTimestamp();
                 await sides[side].Invoke(index, cancellationToken);
                 times[side][round] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                if (afterCall is not null)
+                {
+                    await afterCall(side, cancellationToken);
+                }
             }
 
             if (settle is not null)

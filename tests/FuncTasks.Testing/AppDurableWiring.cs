@@ -32,6 +32,8 @@ public static class AppDurableWiring
                 run => sp.GetRequiredService<JobExecutor>().RunAsync(run, client(), CancellationToken.None)))
             .AddActivity(JobOrchestrator.FailJobActivity, sp => new DelegateActivity<JobFailure, JobOutcome>(
                 failure => sp.GetRequiredService<JobRecorder>().FailAsync(failure, CancellationToken.None)))
+            .AddActivity(PermitWaker.FindEndedJobsActivity, _ => new DelegateActivity<string[], string[]>(
+                jobIds => GateClient.FindEndedJobsAsync(client(), jobIds, CancellationToken.None)))
             .AddEntity(ConcurrencyGate.Name, sp => ActivatorUtilities.CreateInstance<ConcurrencyGate>(sp));
     }
 
@@ -39,7 +41,7 @@ public static class AppDurableWiring
     public static IReadOnlyDictionary<string, string[]> Names { get; } = new Dictionary<string, string[]>
     {
         ["orchestrationTrigger"] = [JobOrchestrator.Name, PermitWaker.Name],
-        ["activityTrigger"] = [JobOrchestrator.RunJobActivity, JobOrchestrator.FailJobActivity],
+        ["activityTrigger"] = [JobOrchestrator.RunJobActivity, JobOrchestrator.FailJobActivity, PermitWaker.FindEndedJobsActivity],
         ["entityTrigger"] = [ConcurrencyGate.Name],
     };
 

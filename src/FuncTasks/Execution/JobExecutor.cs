@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FuncTasks.Api;
 using FuncTasks.Artifacts;
+using FuncTasks.Gate;
 using FuncTasks.Hosting;
 using FuncTasks.Jobs;
 using FuncTasks.TaskFunctions;
@@ -27,6 +28,7 @@ public sealed partial class JobExecutor(
     ShellPolicy shell,
     JobSchedulerFactory schedulers,
     IOptions<ExecutionOptions> options,
+    IOptions<ConcurrencyOptions> gateOptions,
     FuncTasksMetrics metrics,
     TimeProvider clock,
     ILogger<JobExecutor> logger)
@@ -34,6 +36,12 @@ public sealed partial class JobExecutor(
     public async Task<JobOutcome> RunAsync(JobRun run, DurableTaskClient client, CancellationToken cancellationToken)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = run.JobId, ["TaskId"] = run.Task.Id });
+        if (run.UseGate && !await GateClient.HoldsPermitAsync(client, run.JobId, TimeSpan.FromSeconds(gateOptions.Value.PermitConfirmSeconds), clock, cancellationToken).ConfigureAwait(false))
+        {
+            LogPermitNotConfirmed(logger, run.JobId);
+            return JobOutcome.NoPermit;
+        }
+
         var job = await StartAsync(run, cancellationToken).ConfigureAwait(false);
         if (job is null)
         {
@@ -323,6 +331,10 @@ public sealed partial class JobExecutor(
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Job {JobId} is no longer running per its record; stopping its work")]
     private static partial void LogCancelNoticed(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning,
+        Message = "Job {JobId} was told of a permit that the gate's state does not show (a discarded run of the gate); it asks again")]
+    private static partial void LogPermitNotConfirmed(ILogger logger, string jobId);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Job {JobId}: watching the record for a cancel failed")]
     private static partial void LogCancelWatchFailed(ILogger logger, Exception exception, string jobId);

@@ -10,8 +10,9 @@ public sealed record JobFailure(string JobId, string Type, string Message);
 /// <summary>
 /// One job = one orchestration (instance id = job id). It takes a permit from the concurrency gate
 /// (waiting, cancelable, when none is free), runs the work in the RunJob activity (with the task's
-/// retry policy), and returns the permit however the job ends. Deterministic: only context time,
-/// Durable calls and the input.
+/// retry policy), and returns the permit however the job ends. RunJob starts the work only when the gate's
+/// committed state lists the job as a holder; otherwise it answers <see cref="JobOutcome.NoPermit"/> and the job
+/// asks again. Deterministic: only context time, Durable calls and the input.
 /// </summary>
 public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
 {
@@ -27,25 +28,25 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
         var owesRelease = false;
         try
         {
-            if (run.UseGate)
+            if (!run.UseGate)
             {
-                owesRelease = true; // from the acquire on, the job holds or queues for a permit
-                var granted = false;
-                if (run.AcquireByCall)
-                {
-                    granted = await context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, run.JobId);
-                }
-                else
-                {
-                    await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, run.JobId);
-                }
+                return await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));
+            }
 
-                if (!granted)
+            owesRelease = true; // from the acquire on, the job holds or queues for a permit
+            var told = run.AcquireByCall
+                ? await context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, run.JobId)
+                : await SignalAcquireAsync(context, run.JobId);
+
+            // One wait for the cancel, kept across the loop: a second one would never see the event the first takes.
+            // The losing waits are simply left behind. Canceling one with `await cts.CancelAsync()` resumed the
+            // orchestrator off its own thread and the instance never completed (seen on the durable engine).
+            var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
+            while (true)
+            {
+                if (!told)
                 {
-                    // The losing wait is simply left behind. Canceling it with `await cts.CancelAsync()` resumed the
-                    // orchestrator off its own thread and the instance never completed (seen on the durable engine).
                     var permit = context.WaitForExternalEvent<string>(PermitWaker.PermitGrantedEvent);
-                    var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
                     if (await Task.WhenAny(permit, cancel) == cancel)
                     {
                         return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));
@@ -53,9 +54,15 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
                 }
 
                 run = run with { PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) };
-            }
+                var outcome = await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));
+                if (outcome != JobOutcome.NoPermit)
+                {
+                    return outcome;
+                }
 
-            return await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));
+                // Told of a permit the gate's committed state does not show (see ConcurrencyGate): ask again, wait again.
+                told = await SignalAcquireAsync(context, run.JobId);
+            }
         }
         catch (TaskFailedException failure)
         {
@@ -70,6 +77,13 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
                 await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, run.JobId);
             }
         }
+    }
+
+    /// <summary>Asks with a one-way signal: the answer comes as the permit event.</summary>
+    private static async Task<bool> SignalAcquireAsync(TaskOrchestrationContext context, string jobId)
+    {
+        await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, jobId);
+        return false;
     }
 
     private static TaskOptions? RetryOptions(JobRun run) => run.Task.Retry is { MaxAttempts: > 1 } retry

@@ -26,4 +26,8 @@ public sealed record JobRun(
 }
 
 /// <summary>What a job's orchestration returns: how the job ended.</summary>
-public sealed record JobOutcome(JobStatus Status, JobError? Error);
+public sealed record JobOutcome(JobStatus Status, JobError? Error)
+{
+    /// <summary>RunJob's answer when the gate's committed state does not list the job as a holder: nothing ran, and the job asks again.</summary>
+    public static JobOutcome NoPermit { get; } = new(JobStatus.Pending, null);
+}

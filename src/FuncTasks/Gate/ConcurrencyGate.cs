@@ -1,6 +1,7 @@
 using FuncTasks.Api;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FuncTasks.Gate;
@@ -48,13 +49,21 @@ public sealed record GateSnapshot(int Limit, int InUse, int Waiting, IReadOnlyLi
 /// under load one waker tells many jobs. Release is a signal.
 /// </para>
 /// <para>
+/// What the gate says is a hint; its committed state is the truth. With several instances the Durable backend can run
+/// one batch of the entity's operations on two workers at once (its log says "split brain"): one commits, the other's
+/// state is discarded, but the messages it sent (answers, wakers) were sent first and arrive anyway, from a state
+/// that never was. So a job runs only once the gate's committed state lists it as a holder (RunJob checks before it
+/// starts, and a job that is not listed asks again), a job that asks while it holds is told again, a direct grant is
+/// told by a waker too (in case the answer that reached the job came from the discarded run), waker instance ids
+/// are unique (a waker of a discarded run cannot take the id of a real one), and each waker returns the permits of
+/// jobs it finds already ended (an acquire delivered again after its job's release).
+/// </para>
+/// <para>
 /// host.json turns the backend's entity message reordering off (<c>entityMessageReorderWindowInMinutes: 0</c>):
 /// with its 30-minute default the entity's state carries a record of every orchestration that signalled it in the
 /// last 30 minutes, i.e. of every job (~130 characters each: past the table property limit at a few hundred jobs,
-/// after which every batch rewrote a blob). The operations do not need it: all are idempotent by job id, and a job's
-/// release is sent only after its acquire was applied or, when canceled while waiting, well after the acquire was
-/// sent. What is left, an acquire held back by a worker crash until after its job's release, leaves a permit with a
-/// finished job; the sweep returns such permits.
+/// after which every batch rewrote a blob). The operations do not need it: all are idempotent by job id, and what
+/// a late duplicate can leave behind (a permit with an ended job) the next waker or the sweep returns.
 /// </para>
 /// </summary>
 public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimeProvider clock) : TaskEntity<GateState>
@@ -80,11 +89,18 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
 
     private int Limit => State.LimitOverride ?? options.Value.Limit;
 
-    /// <summary>Grants a permit (a waker tells the job) or queues the job; a no-op for a job that holds or waits already.</summary>
+    /// <summary>
+    /// Grants a permit (a waker tells the job) or queues the job; a no-op for a job that waits already. A job that holds
+    /// a permit and asks again was not told of it (or was told by a run of the gate that was discarded): it is told again.
+    /// </summary>
     public void Acquire(string jobId)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
-        if (!State.Held.Contains(jobId))
+        if (State.Held.Contains(jobId))
+        {
+            Tell(jobId);
+        }
+        else
         {
             Enqueue(jobId);
             Admit();
@@ -92,8 +108,9 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     }
 
     /// <summary>
-    /// True when the job holds a permit now (granted here and told by this answer); false when it queues (a waker
-    /// tells it later). Asked again, it answers the same while nothing changed.
+    /// True when the job holds a permit now; false when it queues (a waker tells it later). Asked again, it answers the
+    /// same while nothing changed. A grant is also told by a waker: the answer the job got may come from a run of the
+    /// gate that was discarded.
     /// </summary>
     public bool AcquireNow(string jobId)
     {
@@ -106,6 +123,7 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
         if (State.Held.Count < Limit && State.Queue.Count == 0)
         {
             State.Held.Add(jobId);
+            Tell(jobId);
             return true;
         }
 
@@ -188,6 +206,16 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
         SendWaker();
     }
 
+    private void Tell(string jobId)
+    {
+        if (!State.ToWake.Contains(jobId))
+        {
+            State.ToWake.Add(jobId);
+        }
+
+        SendWaker();
+    }
+
     private void SendWaker()
     {
         var now = Timestamps.Now(clock);
@@ -196,18 +224,24 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
             return;
         }
 
+        // Unique, not only numbered: a run of this batch that is discarded may have started a waker of the same number.
         State.Wakers++;
-        Context.ScheduleNewOrchestration(PermitWaker.Name, State.ToWake.ToArray(), new StartOrchestrationOptions($"{PermitWaker.InstanceIdPrefix}{State.Wakers}"));
+        var instanceId = $"{PermitWaker.InstanceIdPrefix}{State.Wakers}-{Guid.NewGuid():N}";
+        Context.ScheduleNewOrchestration(PermitWaker.Name, State.ToWake.ToArray(), new StartOrchestrationOptions(instanceId));
         State.ToWake.Clear();
         State.WakerSentAt = now;
     }
 }
 
-/// <summary>Tells each granted job's orchestration (instance id = job id) that it holds a permit, then reports back to the gate.</summary>
-public sealed class PermitWaker : TaskOrchestrator<string[], int>
+/// <summary>
+/// Tells each granted job's orchestration (instance id = job id) that it holds a permit, reports back to the gate, then
+/// returns the permits of the jobs among them that have already ended (a late, repeated acquire can grant one).
+/// </summary>
+public sealed partial class PermitWaker : TaskOrchestrator<string[], int>
 {
     public const string Name = "PermitWaker";
     public const string PermitGrantedEvent = "permit-granted";
+    public const string FindEndedJobsActivity = "FindEndedJobs";
 
     /// <summary>Wakers are numbered instances with this prefix; the sweep purges the finished ones.</summary>
     public const string InstanceIdPrefix = "gate-waker-";
@@ -222,6 +256,17 @@ public sealed class PermitWaker : TaskOrchestrator<string[], int>
         }
 
         await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.WakerDone);
+        var ended = await context.CallActivityAsync<string[]>(FindEndedJobsActivity, input);
+        if (ended.Length > 0)
+        {
+            LogEndedJobsGranted(context.CreateReplaySafeLogger<PermitWaker>(), ended.Length, string.Join(", ", ended));
+            await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Reclaim, ended);
+        }
+
         return input.Length;
     }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning,
+        Message = "The gate granted {Count} job(s) that had already ended (an acquire delivered again after its release): {JobIds}; their permits are returned")]
+    private static partial void LogEndedJobsGranted(ILogger logger, int count, string jobIds);
 }

@@ -11,6 +11,13 @@ public sealed class ConcurrencyOptions
     [Range(1, 1000)]
     public int Limit { get; set; } = 5;
 
+    /// <summary>
+    /// How long a job told of its permit waits for the gate's committed state to show it before asking again (the
+    /// message can come from a run of the gate the backend discarded; see ConcurrencyGate).
+    /// </summary>
+    [Range(1, 300)]
+    public int PermitConfirmSeconds { get; set; } = 10;
+
     /// <summary>Switches the gate off (jobs start without a permit); for measurements, not for production.</summary>
     public bool Enabled { get; set; } = true;
 }

@@ -38,6 +38,53 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
         }
     }
 
+    /// <summary>
+    /// Whether the gate's committed state lists the job as a holder, waiting up to <paramref name="wait"/> for it: the
+    /// messages that tell a job of its permit are sent before the gate's state is committed, and may come from a run of
+    /// the gate that was discarded (see <see cref="ConcurrencyGate"/>).
+    /// </summary>
+    public static async Task<bool> HoldsPermitAsync(DurableTaskClient client, string jobId, TimeSpan wait, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        var started = clock.GetTimestamp();
+        while (true)
+        {
+            var state = await GetStateAsync(client, cancellationToken).ConfigureAwait(false);
+            if (state is not null && state.Held.Contains(jobId))
+            {
+                return true;
+            }
+
+            if (clock.GetElapsedTime(started) >= wait)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), clock, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The jobs among <paramref name="jobIds"/> whose orchestration has ended or is gone: they hold a permit for nothing.</summary>
+    public static async Task<string[]> FindEndedJobsAsync(DurableTaskClient client, IEnumerable<string> jobIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(jobIds);
+        var ended = new List<string>();
+        foreach (var jobId in jobIds.Distinct())
+        {
+            if (HasEnded(await client.GetInstanceAsync(jobId, cancellationToken).ConfigureAwait(false)))
+            {
+                ended.Add(jobId);
+            }
+        }
+
+        return [.. ended];
+    }
+
+    /// <summary>An orchestration that will send nothing more: ended, or gone (never started or purged).</summary>
+    public static bool HasEnded(OrchestrationMetadata? instance) => instance is null
+        || instance.RuntimeStatus is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
+
     /// <summary>Sets the limit and answers once the gate shows it (a signal is applied asynchronously).</summary>
     public async Task<GateSnapshot> SetLimitAsync(DurableTaskClient client, int limit, CancellationToken cancellationToken)
     {

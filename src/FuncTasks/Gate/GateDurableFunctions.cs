@@ -1,9 +1,10 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace FuncTasks.Gate;
 
-/// <summary>The Functions entry points of the concurrency gate entity and its wake-up orchestration.</summary>
+/// <summary>The Functions entry points of the concurrency gate entity, its wake-up orchestration and that one's activity.</summary>
 public static class GateDurableFunctions
 {
     [Function(ConcurrencyGate.Name)]
@@ -18,5 +19,12 @@ public static class GateDurableFunctions
     {
         ArgumentNullException.ThrowIfNull(context);
         return new PermitWaker().RunAsync(context, context.GetInput<string[]>()!);
+    }
+
+    [Function(PermitWaker.FindEndedJobsActivity)]
+    public static Task<string[]> FindEndedJobs([ActivityTrigger] string[] jobIds, [DurableClient] DurableTaskClient client, FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return GateClient.FindEndedJobsAsync(client, jobIds, context.CancellationToken);
     }
 }

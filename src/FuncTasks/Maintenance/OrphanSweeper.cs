@@ -129,7 +129,7 @@ public sealed partial class OrphanSweeper(
         return failed;
     }
 
-    private async Task<List<string>> ReclaimPermitsAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> ReclaimPermitsAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
         var state = await GateClient.GetStateAsync(client, cancellationToken).ConfigureAwait(false);
         if (state is null)
@@ -144,23 +144,12 @@ public sealed partial class OrphanSweeper(
                 .ConfigureAwait(false);
         }
 
-        var stale = new List<string>();
-        foreach (var jobId in state.Held.Concat(state.Queue).Distinct())
-        {
-            var instance = await client.GetInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
-            var orchestrationGone = instance is null
-                || instance.RuntimeStatus is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
-            if (orchestrationGone)
-            {
-                stale.Add(jobId);
-            }
-        }
-
-        if (stale.Count > 0)
+        var stale = await GateClient.FindEndedJobsAsync(client, state.Held.Concat(state.Queue), cancellationToken).ConfigureAwait(false);
+        if (stale.Length > 0)
         {
             if (!await GateClient.ReclaimAsync(client, stale, clock, cancellationToken).ConfigureAwait(false))
             {
-                LogReclaimNotApplied(logger, stale.Count);
+                LogReclaimNotApplied(logger, stale.Length);
             }
 
             foreach (var jobId in stale)

@@ -88,33 +88,39 @@ public sealed class DurablePayloadTests
     public async Task Gate_StateOperationsAndWaker_SurviveTheWorkerAndTheClient()
     {
         var services = Worker.Services;
-        var gate = ActivatorUtilities.CreateInstance<ConcurrencyGate>(services);
+        const string a = "01JJOBA0000000000000000000", b = "01JJOBB0000000000000000000";
 
         // The client sets the limit (a signal); two jobs ask from their orchestrations, one by call, one by signal.
-        var first = await DurableWire.RunEntityAsync(gate, services, ConcurrencyGate.Id, state: null,
+        var first = await DurableWire.RunEntityAsync(ActivatorUtilities.CreateInstance<ConcurrencyGate>(services), services, ConcurrencyGate.Id, state: null,
             (ConcurrencyGate.Operations.SetLimit, Worker.ClientConverter.Serialize(1)),
-            (ConcurrencyGate.Operations.AcquireNow, Worker.WorkerConverter.Serialize("01JJOBA0000000000000000000")),
-            (ConcurrencyGate.Operations.Acquire, Worker.WorkerConverter.Serialize("01JJOBB0000000000000000000")));
+            (ConcurrencyGate.Operations.AcquireNow, Worker.WorkerConverter.Serialize(a)),
+            (ConcurrencyGate.Operations.Acquire, Worker.WorkerConverter.Serialize(b)));
 
         Assert.True(Worker.WorkerConverter.Deserialize<bool>(first.Results[1].Success.Result));
         var state = Worker.ClientConverter.Deserialize<GateState>(first.EntityState)!;
         Assert.Equal(1, state.LimitOverride);
-        Assert.Equal(["01JJOBA0000000000000000000"], state.Held);
-        Assert.Equal(["01JJOBB0000000000000000000"], state.Queue);
+        Assert.Equal([a], state.Held);
+        Assert.Equal([b], state.Queue);
+        AssertWaker(Assert.Single(first.Actions).StartNewOrchestration, a);
 
-        // The first job's release admits the second: the gate starts a PermitWaker for it.
+        // The waker reports back and the first job's release admits the second: a waker for it.
         var second = await DurableWire.RunEntityAsync(ActivatorUtilities.CreateInstance<ConcurrencyGate>(services), services, ConcurrencyGate.Id,
-            first.EntityState, (ConcurrencyGate.Operations.Release, Worker.WorkerConverter.Serialize("01JJOBA0000000000000000000")));
-        Assert.Equal(["01JJOBB0000000000000000000"], Worker.ClientConverter.Deserialize<GateState>(second.EntityState)!.Held);
-        var start = Assert.Single(second.Actions).StartNewOrchestration;
-        Assert.Equal(PermitWaker.Name, start.Name);
+            first.EntityState,
+            (ConcurrencyGate.Operations.WakerDone, null),
+            (ConcurrencyGate.Operations.Release, Worker.WorkerConverter.Serialize(a)));
+        Assert.Equal([b], Worker.ClientConverter.Deserialize<GateState>(second.EntityState)!.Held);
+        AssertWaker(Assert.Single(second.Actions).StartNewOrchestration, b);
+    }
 
-        // The waker, run as its Functions entry point, tells that job with the event its orchestration waits for.
-        var waker = DurableWire.Start(FunctionOrchestrator.For(PermitWaker.Name, GateDurableFunctions.Wake), services, PermitWaker.Name, start.Input);
+    /// <summary>The waker, run as its Functions entry point, tells the job with the event its orchestration waits for.</summary>
+    private static void AssertWaker(Microsoft.DurableTask.Protobuf.StartNewOrchestrationAction start, string jobId)
+    {
+        Assert.Equal(PermitWaker.Name, start.Name);
+        var waker = DurableWire.Start(FunctionOrchestrator.For(PermitWaker.Name, GateDurableFunctions.Wake), Worker.Services, PermitWaker.Name, start.Input);
         var told = Assert.Single(waker.Actions, a => a.SendEvent is not null).SendEvent;
-        Assert.Equal("01JJOBB0000000000000000000", told.Instance.InstanceId);
+        Assert.Equal(jobId, told.Instance.InstanceId);
         Assert.Equal(PermitWaker.PermitGrantedEvent, told.Name);
-        Assert.Equal("01JJOBB0000000000000000000", Worker.WorkerConverter.Deserialize<string>(told.Data));
+        Assert.Equal(jobId, Worker.WorkerConverter.Deserialize<string>(told.Data));
     }
 
     private static void Run(string typeName, string path)

@@ -87,20 +87,51 @@ public sealed class ConcurrencyGateOrderTests
     }
 
     [Fact]
-    public async Task AcquireNow_AnswersAGrantItself_AQueuedJobIsToldByAWaker()
+    public async Task AcquireNow_AnswersAGrant_AndAWakerTellsItToo_AQueuedJobIsToldByAWaker()
     {
         var gate = new GateUnderTest(limit: 1);
         Assert.True((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01A"))!);
         Assert.True((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01A"))!); // asked again: same answer, one permit
         Assert.False((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01B"))!);
         Assert.False((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01B"))!);
-        Assert.Empty(gate.Wakers); // the answer told 01A
+        // The answer that reached 01A may come from a run of the gate that was discarded: a waker tells it as well.
+        Assert.Equal([["01A"]], gate.Wakers);
         Assert.Equal(["01A"], gate.State.Held);
         Assert.Equal(["01B"], gate.State.Queue);
 
         await gate.RunAsync(ConcurrencyGate.Operations.Release, "01A");
-        Assert.Equal([["01B"]], gate.Wakers);
+        await gate.RunAsync(ConcurrencyGate.Operations.WakerDone, null);
+        Assert.Equal([["01A"], ["01B"]], gate.Wakers);
         Assert.Equal(["01B"], gate.State.Held);
+    }
+
+    [Fact]
+    public async Task Acquire_ByAJobThatHoldsAPermit_TellsItAgain_AndHoldsOne()
+    {
+        var gate = new GateUnderTest(limit: 2);
+        await gate.RunAsync(ConcurrencyGate.Operations.Acquire, "01A");
+        await gate.RunAsync(ConcurrencyGate.Operations.WakerDone, null);
+
+        await gate.RunAsync(ConcurrencyGate.Operations.Acquire, "01A"); // RunJob did not find its permit committed yet
+
+        Assert.Equal([["01A"], ["01A"]], gate.Wakers);
+        Assert.Equal(["01A"], gate.State.Held);
+        Assert.Empty(gate.State.Queue);
+    }
+
+    [Fact]
+    public async Task Wakers_HaveInstanceIdsOfTheirOwn_EvenAtTheSameNumber()
+    {
+        var first = new GateUnderTest(limit: 1);
+        var second = new GateUnderTest(limit: 1);
+
+        // Two runs of one batch from one state (one of them is discarded by the backend) start a waker each.
+        await first.RunAsync(ConcurrencyGate.Operations.Acquire, "01A");
+        await second.RunAsync(ConcurrencyGate.Operations.Acquire, "01B");
+
+        var ids = first.WakerIds.Concat(second.WakerIds).ToList();
+        Assert.Equal(2, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.StartsWith($"{PermitWaker.InstanceIdPrefix}1-", id, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -127,6 +158,8 @@ public sealed class ConcurrencyGateOrderTests
 
         /// <summary>The job ids of each wake-up orchestration the gate started, in order.</summary>
         public IReadOnlyList<string[]> Wakers => context.Wakers;
+
+        public IReadOnlyList<string> WakerIds => context.WakerIds;
 
         public async Task<object?> RunAsync(string operation, object? input)
         {
@@ -162,6 +195,8 @@ public sealed class ConcurrencyGateOrderTests
     {
         public List<string[]> Wakers { get; } = [];
 
+        public List<string> WakerIds { get; } = [];
+
         public override EntityInstanceId Id => ConcurrencyGate.Id;
 
         public override void SignalEntity(EntityInstanceId id, string operationName, object? input = null, SignalEntityOptions? options = null) =>
@@ -171,7 +206,8 @@ public sealed class ConcurrencyGateOrderTests
         {
             Assert.Equal(PermitWaker.Name, name.Name);
             Wakers.Add((string[])input!);
-            return options?.InstanceId ?? Guid.NewGuid().ToString("N");
+            WakerIds.Add(options?.InstanceId ?? throw new InvalidOperationException("A waker without an instance id."));
+            return options.InstanceId;
         }
     }
 

@@ -113,7 +113,7 @@ internal sealed class Watchdog : IDisposable
     }
 
     /// <summary>The node process serving Azurite on this port (its command line names the port).</summary>
-    private static int? FindAzurite(int port)
+    internal static int? FindAzurite(int port)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {

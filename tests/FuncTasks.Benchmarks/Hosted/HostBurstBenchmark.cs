@@ -68,7 +68,7 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
                         "(every start call in flight together); the configurations run one after the other, in reverse order every other round";
         report.AddTable(RunTable(jobs, runs));
         report.AddTable(SummaryTable(runs, configurations, rounds));
-        report.Note($"Host: {HostedFolders.DescribeHost()}; apps: {HostedFolders.App} and {HostedFolders.Bare}, both with the repository's host.json (Durable defaults for concurrency: " +
+        report.Note($"Host: {HostedFolders.DescribeHost()}; apps built from {HostedFolders.DescribeSource()}: {HostedFolders.App} and {HostedFolders.Bare}, both with the repository's host.json (Durable defaults for concurrency: " +
                     "the host's maxConcurrentActivityFunctions and maxConcurrentOrchestratorFunctions are 10 x cores).");
         report.Note($"Jobs execute a function task of the shipped sample '{JobSide.Function}' (no I/O); the bare app's POST /api/bare/start schedules an orchestration that calls one no-op activity. " +
                     "Every job must end completed with an artifact, every bare instance Completed, or the run fails.");

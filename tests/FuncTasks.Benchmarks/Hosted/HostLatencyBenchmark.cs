@@ -80,7 +80,37 @@ internal sealed class HostLatencyBenchmark : IBenchmarkCommand
             calls[i].Add(call);
         }
 
-        var result = await InterleavedRunner.RunAsync(Name, sides, options.WarmupRounds, options.Rounds, 0, ct, afterCall: AfterCall);
+        // What each process costs while idle (the others' load on a side's calls), then over the measured rounds.
+        var azuritePid = Durable.Watchdog.FindAzurite(azurite.TablePort);
+        var pids = apps.Select(a => a.Host.ProcessId).Concat(azuritePid is { } z ? [z] : []).Append(Environment.ProcessId).ToArray();
+        // A host's tree holds its worker; the harness's own process alone (its tree holds the hosts and Azurite).
+        double Cpu(int pid) => pid == Environment.ProcessId ? ProcessCpu.Seconds(pid) : ProcessCpu.TreeSeconds(pid);
+        var idleWindow = TimeSpan.FromSeconds(options.Quick ? 5 : 10);
+        BenchmarkContext.Progress($"measuring idle CPU for {idleWindow.TotalSeconds:0} s");
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        var idleBefore = pids.Select(Cpu).ToArray();
+        await Task.Delay(idleWindow, ct);
+        var idle = pids.Select((pid, i) => (Cpu(pid) - idleBefore[i]) / idleWindow.TotalSeconds).ToArray();
+
+        double[]? measuringFrom = null;
+        var roundsDone = 0;
+        Task MarkMeasuringStart(CancellationToken token)
+        {
+            if (++roundsDone == options.WarmupRounds)
+            {
+                measuringFrom = [.. pids.Select(Cpu)];
+            }
+
+            return Task.CompletedTask;
+        }
+
+        if (options.WarmupRounds == 0)
+        {
+            measuringFrom = [.. pids.Select(Cpu)];
+        }
+
+        var result = await InterleavedRunner.RunAsync(Name, sides, options.WarmupRounds, options.Rounds, 0, ct, settle: MarkMeasuringStart, afterCall: AfterCall);
+        var measuredCpu = pids.Select((pid, i) => Cpu(pid) - measuringFrom![i]).ToArray();
         report.Method = $"{options.WarmupRounds} warm-up + {options.Rounds} measured rounds; each round runs one call of each side, one at a time, " +
                         "in an order that rotates through all 6 permutations; every app under its own Functions host, all three on one Azurite";
         report.Add(result.Compare("gate on / bare", "job with the gate on vs a bare Durable app", Bare, GateOn, GateOnTarget));
@@ -101,6 +131,23 @@ internal sealed class HostLatencyBenchmark : IBenchmarkCommand
             }
         }
 
+        // Calls whose orchestration took more episodes than the side's usual number: how often, and one history to read.
+        var episodes = new ReportTable("Orchestration episodes per call (count of calls)", "side", "episodes: calls");
+        for (var i = 0; i < apps.Length; i++)
+        {
+            episodes.Row(apps[i].Label, string.Join(", ", timelines[i].GroupBy(t => t.Episodes).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}")));
+            var usual = timelines[i].GroupBy(t => t.Episodes).MaxBy(g => g.Count())!.Key;
+            var odd = timelines[i].FindIndex(t => t.Episodes != usual);
+            foreach (var k in odd < 0 ? [0] : new[] { timelines[i].FindIndex(t => t.Episodes == usual), odd })
+            {
+                var call = measured[i][k];
+                var rows = await new DurableHistory(azurite.ConnectionString, apps[i].App.TaskHub).ReadAsync(call.Started.Id, ct);
+                report.Note($"{apps[i].Label}: history of a call with {timelines[i][k].Episodes} episodes ({timelines[i][k].Total:0} ms to the end seen), ms from the start call: " +
+                            string.Join(", ", rows.Select(r => $"{r.EventType}{(r.Name is null ? string.Empty : $" {r.Name}")} {(r.Timestamp - call.Started.Sent).TotalMilliseconds:0}")));
+            }
+        }
+
+        report.AddTable(episodes);
         var ends = new ReportTable("The end a client polls for against the orchestration's end, ms from the start call: median (p95)",
             "side", "client saw the end it polls for", "ExecutionCompleted (history)", "client saw the orchestration Completed", "episodes");
         for (var i = 0; i < apps.Length; i++)
@@ -124,7 +171,19 @@ internal sealed class HostLatencyBenchmark : IBenchmarkCommand
 
         report.AddTable(breakdown);
 
-        report.Note($"Host: {HostedFolders.DescribeHost()}; apps: {HostedFolders.App} and {HostedFolders.Bare}, each under its own host process (and worker), " +
+        // The measured phase also holds the settle and the untimed tails; its length is close to the clock time of the rounds.
+        var seconds = result.Elapsed.TotalSeconds;
+        var cpu = new ReportTable($"CPU: idle ({idleWindow.TotalSeconds:0} s before the rounds, % of one core) and over the {options.Rounds} measured rounds ({seconds:0} s): CPU ms per round, and less the idle rate",
+            "process", "idle", "per round", "per round less idle");
+        var names = apps.Select(a => $"{a.Label}: host + worker").Concat(azuritePid is null ? [] : ["Azurite (shared)"]).Append("this harness (client)").ToArray();
+        for (var i = 0; i < pids.Length; i++)
+        {
+            cpu.Row(names[i], $"{F(idle[i] * 100, 1)}%", F(measuredCpu[i] * 1000 / options.Rounds, 1), F((measuredCpu[i] - (idle[i] * seconds)) * 1000 / options.Rounds, 1));
+        }
+
+        report.AddTable(cpu);
+
+        report.Note($"Host: {HostedFolders.DescribeHost()}; apps built from {HostedFolders.DescribeSource()}: {HostedFolders.App} and {HostedFolders.Bare}, each under its own host process (and worker), " +
                     "all three on one Azurite, each with its own task hub, tables and host id. Only the side being timed has work; the other two hosts idle-poll their queues meanwhile, which lands on every side alike.");
         report.Note($"Sides: '{GateOn}' and '{GateOff}' execute a function task of the shipped sample '{JobSide.Function}' (returns a greeting, no I/O; gate off: FuncTasks__Concurrency__Enabled=false); " +
                     $"'{Bare}' is tests/FuncTasks.Benchmarks.BareApp: POST /api/bare/start schedules an orchestration that calls one no-op activity. Both apps run the repository's host.json (maxQueuePollingInterval 1 s).");
@@ -134,6 +193,8 @@ internal sealed class HostLatencyBenchmark : IBenchmarkCommand
         BenchmarkContext.Progress("stopping the hosts and Azurite");
         return 0;
     }
+
+    private static string F(double value, int decimals) => value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     private static string Cell(IEnumerable<double?> values)
     {

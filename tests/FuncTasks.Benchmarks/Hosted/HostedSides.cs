@@ -279,6 +279,37 @@ internal static class HostedFolders
             : location.Describe;
     }
 
+    /// <summary>
+    /// The commit the apps were built from and whether src/ had changes beside it (the figures belong to that code),
+    /// from git in the repository; "unknown" without git.
+    /// </summary>
+    public static string DescribeSource()
+    {
+        var head = Git("rev-parse --short HEAD");
+        var changed = Git("status --porcelain -- src host.json");
+        return head is null ? "unknown (no git)" : $"commit {head}{(string.IsNullOrWhiteSpace(changed) ? string.Empty : " with uncommitted changes in src/ or host.json")}";
+
+        static string? Git(string arguments)
+        {
+            try
+            {
+                using var git = Process.Start(new ProcessStartInfo("git", $"-C {RepositoryRoot.Path} {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+                if (git is null)
+                {
+                    return null;
+                }
+
+                var output = git.StandardOutput.ReadToEnd().Trim();
+                git.WaitForExit(5_000);
+                return git.ExitCode == 0 ? output : null;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>The settings every host of these benchmarks gets on top of HostedApp's: a host id of its own per app.</summary>
     public static Dictionary<string, string> Settings(string app, IReadOnlyDictionary<string, string>? extra = null)
     {

@@ -182,7 +182,7 @@ public sealed class JsonFields
     {
         if (errors.Count > 0)
         {
-            throw Problems.Validation(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+            throw Refusals.Validation(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
         }
     }
 

@@ -22,7 +22,7 @@ public sealed record PageRequest(int Limit, string? AfterKey)
             if (limitValues.Count != 1 || !int.TryParse(limitValues[0], System.Globalization.NumberStyles.None,
                     System.Globalization.CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxLimit)
             {
-                throw Problems.Validation("limit", $"must be an integer from 1 to {MaxLimit}");
+                throw Refusals.Validation("limit", $"must be an integer from 1 to {MaxLimit}");
             }
         }
 
@@ -32,7 +32,7 @@ public sealed record PageRequest(int Limit, string? AfterKey)
             afterKey = cursorValues.Count == 1 ? Cursor.Decode(cursorValues[0]) : null;
             if (afterKey is null)
             {
-                throw Problems.Validation("cursor", "is not a cursor this API issued; use next_cursor from a previous page");
+                throw Refusals.Validation("cursor", "is not a cursor this API issued; use next_cursor from a previous page");
             }
         }
 
@@ -84,7 +84,7 @@ public static class QueryFilters
 
         if (values.Count != 1)
         {
-            throw Problems.Validation(name, "may be given once");
+            throw Refusals.Validation(name, "may be given once");
         }
 
         return values[0];
@@ -95,7 +95,7 @@ public static class QueryFilters
         null => null,
         "true" => true,
         "false" => false,
-        _ => throw Problems.Validation(name, "must be true or false"),
+        _ => throw Refusals.Validation(name, "must be true or false"),
     };
 
     public static TEnum? Enum<TEnum>(IQueryCollection query, string name)
@@ -115,7 +115,7 @@ public static class QueryFilters
             }
         }
 
-        throw Problems.Validation(name, $"must be one of: {string.Join(", ", System.Enum.GetValues<TEnum>().Select(v => EnumNames.ToSnake(v)))}");
+        throw Refusals.Validation(name, $"must be one of: {string.Join(", ", System.Enum.GetValues<TEnum>().Select(v => EnumNames.ToSnake(v)))}");
     }
 
     public static string? Id(IQueryCollection query, string name)

@@ -14,8 +14,8 @@ public static partial class ProblemMapper
         var instance = httpContext.Request.Path.Value ?? string.Empty;
         switch (Unwrap(exception))
         {
-            case ApiProblemException problem:
-                return new ProblemResult(problem.Status, problem.Slug, problem.Title, problem.Message, instance, problem.Errors);
+            case RefusalException refusal:
+                return new ProblemResult(StatusOf(refusal.Kind), refusal.Slug, refusal.Title, refusal.Message, instance, refusal.Errors);
             case OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested:
                 return new ProblemResult(499, "client-closed-request", "The client closed the request",
                     "The request was canceled by the client.", instance, null);
@@ -25,6 +25,20 @@ public static partial class ProblemMapper
                     "An unexpected error occurred; it has been logged.", instance, null);
         }
     }
+
+    /// <summary>The status each kind of refusal answers: decided here only.</summary>
+    public static int StatusOf(RefusalKind kind) => kind switch
+    {
+        RefusalKind.Invalid => StatusCodes.Status400BadRequest,
+        RefusalKind.Unauthenticated => StatusCodes.Status401Unauthorized,
+        RefusalKind.Forbidden => StatusCodes.Status403Forbidden,
+        RefusalKind.NotFound => StatusCodes.Status404NotFound,
+        RefusalKind.Conflict => StatusCodes.Status409Conflict,
+        RefusalKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
+        RefusalKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        RefusalKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 
     /// <summary>What a trigger threw, without the reflection and task wrappers around it.</summary>
     private static Exception Unwrap(Exception exception) => exception switch

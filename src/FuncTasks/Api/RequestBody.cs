@@ -11,7 +11,7 @@ public static class RequestBody
     {
         if (request.ContentLength > maxBytes)
         {
-            throw Problems.PayloadTooLarge(maxBytes);
+            throw Refusals.PayloadTooLarge(maxBytes);
         }
 
         var bytes = await ReadLimitedAsync(request.Body, maxBytes, cancellationToken).ConfigureAwait(false);
@@ -19,7 +19,7 @@ public static class RequestBody
         {
             if (required)
             {
-                throw Problems.Validation("body", "a JSON object body is required");
+                throw Refusals.Validation("body", "a JSON object body is required");
             }
 
             return null;
@@ -33,14 +33,14 @@ public static class RequestBody
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty;
-            throw Problems.MalformedJson($"The body is not valid JSON{where}: {FirstSentence(ex.Message)}");
+            throw Refusals.MalformedJson($"The body is not valid JSON{where}: {FirstSentence(ex.Message)}");
         }
 
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                throw Problems.Validation("body", $"must be a JSON object, not {JsonFields.Describe(document.RootElement.ValueKind)}");
+                throw Refusals.Validation("body", $"must be a JSON object, not {JsonFields.Describe(document.RootElement.ValueKind)}");
             }
 
             return document.RootElement.Clone();
@@ -56,7 +56,7 @@ public static class RequestBody
         {
             if (buffer.Length + read > maxBytes)
             {
-                throw Problems.PayloadTooLarge(maxBytes);
+                throw Refusals.PayloadTooLarge(maxBytes);
             }
 
             buffer.Write(chunk, 0, read);

@@ -33,7 +33,7 @@ public static class UlidIds
     {
         if (!IsValid(value))
         {
-            throw Problems.InvalidId(field, value ?? string.Empty);
+            throw Refusals.InvalidId(field, value ?? string.Empty);
         }
 
         return value!.ToUpperInvariant();

@@ -30,7 +30,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
     {
         var artifactId = UlidIds.Parse(id, "id");
         return ApiResults.Ok(await artifacts.GetAsync(artifactId, includeData: true, cancellationToken).ConfigureAwait(false)
-            ?? throw Problems.NotFound("artifact", artifactId));
+            ?? throw Refusals.NotFound("artifact", artifactId));
     }
 
     [Function("DownloadArtifact")]
@@ -41,7 +41,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
     {
         var artifactId = UlidIds.Parse(id, "id");
         var (artifact, content) = await artifacts.OpenAsync(artifactId, cancellationToken).ConfigureAwait(false)
-            ?? throw Problems.NotFound("artifact", artifactId);
+            ?? throw Refusals.NotFound("artifact", artifactId);
         return new DownloadResult(artifact, content);
     }
 
@@ -54,7 +54,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
         var artifactId = UlidIds.Parse(id, "id");
         return await artifacts.DeleteAsync(artifactId, cancellationToken).ConfigureAwait(false)
             ? ApiResults.NoContent()
-            : throw Problems.NotFound("artifact", artifactId);
+            : throw Refusals.NotFound("artifact", artifactId);
     }
 
     /// <summary>Streams the raw content with its content type, length and a file name.</summary>

@@ -231,7 +231,7 @@ public sealed partial class JobExecutor(
             // Checked again here: the policy may have changed since the job was accepted.
             invocation = shell.Plan(run.Task.Command, "command");
         }
-        catch (ApiProblemException refused)
+        catch (RefusalException refused)
         {
             return ShellAttempt(run, JobStatus.Failed, null, new JobError(refused.Slug.Replace('-', '_'), refused.Message), null);
         }

@@ -55,10 +55,10 @@ public sealed partial class JobScheduler
     public async Task<Job> ExecuteAsync(string taskId, ExecuteRequest request, CancellationToken cancellationToken = default)
     {
         var task = (await tasks.GetAsync(taskId, cancellationToken).ConfigureAwait(false))?.Value
-            ?? throw Problems.NotFound("task", taskId);
+            ?? throw Refusals.NotFound("task", taskId);
         if (!task.Enabled)
         {
-            throw Problems.Conflict("task-disabled", "The task is disabled",
+            throw Refusals.Conflict("task-disabled", "The task is disabled",
                 $"The task '{taskId}' is disabled{(task.DisabledReason is { } why ? $" ({why})" : string.Empty)}; enable it with PUT to execute it.");
         }
 
@@ -66,19 +66,19 @@ public sealed partial class JobScheduler
         var env = ExecuteRequest.MergeEnv(task.Env, null);
         if (task.TaskType == TaskType.Function)
         {
-            var function = functions.Find(task.Command) ?? throw Problems.Conflict("function-not-registered",
+            var function = functions.Find(task.Command) ?? throw Refusals.Conflict("function-not-registered",
                 "The task's function is not registered",
                 $"No task function named '{task.Command}' is registered in this app; GET /api/v1/tasks/$orphaned lists such tasks.");
             if (request.Env is { Count: > 0 })
             {
-                throw Problems.Validation("env", "applies to shell tasks only; a function task takes params");
+                throw Refusals.Validation("env", "applies to shell tasks only; a function task takes params");
             }
 
             parameters = ExecuteRequest.MergeParams(task.Params, request.Params);
             var errors = TaskArguments.Check(function, parameters, requireAll: true);
             if (errors.Count > 0)
             {
-                throw Problems.Validation(errors, $"The params do not fit the task function '{function.Name}'; see errors.");
+                throw Refusals.Validation(errors, $"The params do not fit the task function '{function.Name}'; see errors.");
             }
         }
         else
@@ -86,7 +86,7 @@ public sealed partial class JobScheduler
             shell.EnsureAllowed(task.Command, "command");
             if (request.Params is { } p && p.EnumerateObject().Any())
             {
-                throw Problems.Validation("params", "applies to function tasks only; a shell task takes env");
+                throw Refusals.Validation("params", "applies to function tasks only; a shell task takes env");
             }
 
             env = ExecuteRequest.MergeEnv(task.Env, request.Env);
@@ -135,12 +135,12 @@ public sealed partial class JobScheduler
         }, cancellationToken).ConfigureAwait(false);
         if (job is null)
         {
-            throw Problems.NotFound("job", jobId);
+            throw Refusals.NotFound("job", jobId);
         }
 
         if (!canceled)
         {
-            throw Problems.Conflict("job-finished", "The job has already finished",
+            throw Refusals.Conflict("job-finished", "The job has already finished",
                 $"The job '{jobId}' is {EnumNames.ToSnake(job.Status)}; only pending or running jobs can be canceled.");
         }
 
@@ -154,14 +154,14 @@ public sealed partial class JobScheduler
     /// <summary>Cancels the job if it is still going, then removes its orchestration history and its record.</summary>
     public async Task DeleteAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        var job = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("job", jobId);
+        var job = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Refusals.NotFound("job", jobId);
         if (!job.IsFinished)
         {
             try
             {
                 await CancelAsync(jobId, cancellationToken).ConfigureAwait(false);
             }
-            catch (ApiProblemException ex) when (ex.Status == 409)
+            catch (RefusalException ex) when (ex.Kind == RefusalKind.Conflict)
             {
                 // It finished meanwhile.
             }

@@ -1,4 +1,3 @@
-using FuncTasks.Api;
 using Microsoft.Extensions.Options;
 
 namespace FuncTasks.Execution;
@@ -32,7 +31,7 @@ public sealed class ShellPolicy(IOptions<ShellOptions> options)
         ArgumentNullException.ThrowIfNull(command);
         if (!options.Value.Enabled)
         {
-            throw Problems.Forbidden("shell-disabled", "Shell tasks are disabled",
+            throw Refusals.Forbidden("shell-disabled", "Shell tasks are disabled",
                 $"Shell tasks are switched off in this app (FuncTasks:Shell:Enabled is false), so '{Shorten(command)}' cannot be stored or run as a shell command" +
                 $" ({field}); if it was meant as a task function, no function of that name is registered (GET /api/v1/tasks/$functions).");
         }
@@ -45,21 +44,21 @@ public sealed class ShellPolicy(IOptions<ShellOptions> options)
         var syntax = ShellSyntax.Where(s => command.Contains(s, StringComparison.Ordinal)).ToList();
         if (syntax.Count > 0)
         {
-            throw Problems.Validation(field,
+            throw Refusals.Validation(field,
                 $"contains shell syntax ({string.Join(" ", syntax.Select(s => s.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal)))}); " +
                 "with an executable allow-list, commands run without a shell");
         }
 
         var words = CommandLine.Split(command)
-            ?? throw Problems.Validation(field, "has an unterminated quote or a trailing backslash");
+            ?? throw Refusals.Validation(field, "has an unterminated quote or a trailing backslash");
         if (words.Count == 0)
         {
-            throw Problems.Validation(field, "names no executable");
+            throw Refusals.Validation(field, "names no executable");
         }
 
         if (!allowed.Contains(words[0]))
         {
-            throw Problems.Forbidden("executable-not-allowed", "The executable is not allowed",
+            throw Refusals.Forbidden("executable-not-allowed", "The executable is not allowed",
                 $"'{Shorten(words[0])}' is not on this app's list of allowed executables (FuncTasks:Shell:AllowedExecutables): {string.Join(", ", allowed.Order(StringComparer.Ordinal))}.");
         }
 

@@ -1,4 +1,3 @@
-using FuncTasks.Api;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +31,7 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                throw new ApiProblemException(503, "gate-unavailable", "The concurrency gate could not be read",
+                throw new RefusalException(RefusalKind.Unavailable, "gate-unavailable", "The concurrency gate could not be read",
                     $"Reading the concurrency gate's state failed three times ({ex.GetType().Name}); the Durable backend may be unavailable.");
             }
         }
@@ -101,7 +100,7 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
 
             if (clock.GetElapsedTime(started) > ApplyTimeout)
             {
-                throw new ApiProblemException(503, "gate-unavailable", "The concurrency gate did not answer",
+                throw new RefusalException(RefusalKind.Unavailable, "gate-unavailable", "The concurrency gate did not answer",
                     $"The new limit {limit} was sent but the gate did not apply it within {ApplyTimeout.TotalSeconds:0} s; " +
                     "the Durable worker may be down. GET /api/v1/concurrency shows when it does.");
             }

@@ -51,7 +51,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         CancellationToken cancellationToken)
     {
         var jobId = UlidIds.Parse(id, "id");
-        return ApiResults.Ok(await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("job", jobId));
+        return ApiResults.Ok(await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Refusals.NotFound("job", jobId));
     }
 
     [Function("CancelJob")]
@@ -84,7 +84,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
     {
         ArgumentNullException.ThrowIfNull(request);
         var jobId = UlidIds.Parse(id, "id");
-        var job = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("job", jobId);
+        var job = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Refusals.NotFound("job", jobId);
         await stream.WriteAsync(request.HttpContext, job, cancellationToken).ConfigureAwait(false);
         return new AlreadyWrittenResult();
     }

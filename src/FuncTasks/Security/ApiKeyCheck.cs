@@ -52,7 +52,7 @@ public sealed class ApiKeyCheck
         var presented = request.Headers[Header];
         if (presented.Count != 1 || string.IsNullOrEmpty(presented[0]))
         {
-            throw Problems.Unauthorized($"This API requires an API key in the {Header} header.");
+            throw Refusals.Unauthorized($"This API requires an API key in the {Header} header.");
         }
 
         var digest = Digest(presented[0]!);
@@ -64,7 +64,7 @@ public sealed class ApiKeyCheck
 
         if (!match)
         {
-            throw Problems.Unauthorized($"The {Header} header does not carry a valid API key.");
+            throw Refusals.Unauthorized($"The {Header} header does not carry a valid API key.");
         }
     }
 

@@ -15,11 +15,11 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
         var now = Timestamps.Now(clock);
         var task = Build(clientId ?? UlidIds.New(clock), spec, type, now, now);
         return await store.CreateAsync(task, cancellationToken).ConfigureAwait(false)
-            ?? throw Problems.Conflict("task-exists", "A task with this id exists", $"A task with the id '{task.Id}' already exists.");
+            ?? throw Refusals.Conflict("task-exists", "A task with this id exists", $"A task with the id '{task.Id}' already exists.");
     }
 
     public async Task<Versioned<TaskDefinition>> GetAsync(string id, CancellationToken cancellationToken) =>
-        await store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw Problems.NotFound("task", id);
+        await store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw Refusals.NotFound("task", id);
 
     public async Task<Versioned<TaskDefinition>> ReplaceAsync(string id, TaskSpec spec, string? ifMatch, CancellationToken cancellationToken)
     {
@@ -32,7 +32,7 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
         return outcome switch
         {
             WriteOutcome.Written => new Versioned<TaskDefinition>(task, version),
-            WriteOutcome.NotFound => throw Problems.NotFound("task", id),
+            WriteOutcome.NotFound => throw Refusals.NotFound("task", id),
             _ => throw StaleTask(id),
         };
     }
@@ -50,7 +50,7 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
         switch (await store.DeleteAsync(id, expected, cancellationToken).ConfigureAwait(false))
         {
             case WriteOutcome.NotFound:
-                throw Problems.NotFound("task", id);
+                throw Refusals.NotFound("task", id);
             case WriteOutcome.Stale:
                 throw StaleTask(id);
         }
@@ -93,7 +93,7 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
 
         if (errors.Count > 0)
         {
-            throw Problems.Validation(errors);
+            throw Refusals.Validation(errors);
         }
 
         if (type == TaskType.Shell)
@@ -111,10 +111,10 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
     {
         if (ifMatch is not null && !HttpETags.Matches(ifMatch, current))
         {
-            throw Problems.PreconditionFailed("If-Match does not match the task's current ETag; GET it again and retry.");
+            throw Refusals.PreconditionFailed("If-Match does not match the task's current ETag; GET it again and retry.");
         }
     }
 
-    private static ApiProblemException StaleTask(string id) =>
-        Problems.PreconditionFailed($"The task '{id}' changed while it was being written; GET it again and retry.");
+    private static RefusalException StaleTask(string id) =>
+        Refusals.PreconditionFailed($"The task '{id}' changed while it was being written; GET it again and retry.");
 }

@@ -34,7 +34,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
         {
             if (!TaskSpecParser.IsValidTag(tag))
             {
-                throw Problems.Validation("tag", "must be 1 to 100 characters from [A-Za-z0-9_-]");
+                throw Refusals.Validation("tag", "must be 1 to 100 characters from [A-Za-z0-9_-]");
             }
         }
 
@@ -66,7 +66,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
         var (spec, bodyId) = TaskSpecParser.Parse(body!.Value);
         if (bodyId is not null && bodyId != taskId)
         {
-            throw Problems.Validation("id", "must match the id in the path (or be left out)");
+            throw Refusals.Validation("id", "must match the id in the path (or be left out)");
         }
 
         var replaced = await tasks.ReplaceAsync(taskId, spec, IfMatch(request), cancellationToken).ConfigureAwait(false);

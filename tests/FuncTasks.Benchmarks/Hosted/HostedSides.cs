@@ -280,14 +280,23 @@ internal static class HostedFolders
     }
 
     /// <summary>
-    /// The commit the apps were built from and whether src/ had changes beside it (the figures belong to that code),
-    /// from git in the repository; "unknown" without git.
+    /// The code the apps' builds hold: the last commit that changed src/, host.json or the bare app, whether those have
+    /// uncommitted changes, and whether a source file is newer than the app's build (then the figures are of an older
+    /// build: rebuild). From git in the repository; "unknown" without git.
     /// </summary>
     public static string DescribeSource()
     {
-        var head = Git("rev-parse --short HEAD");
-        var changed = Git("status --porcelain -- src host.json");
-        return head is null ? "unknown (no git)" : $"commit {head}{(string.IsNullOrWhiteSpace(changed) ? string.Empty : " with uncommitted changes in src/ or host.json")}";
+        const string Paths = "-- src host.json tests/FuncTasks.Benchmarks.BareApp";
+        var commit = Git($"log -1 --format=%h {Paths}");
+        var changed = Git($"status --porcelain {Paths}");
+        var built = File.GetLastWriteTimeUtc(Path.Combine(App, "FuncTasks.dll"));
+        var newer = Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, "src"), "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Any(f => File.GetLastWriteTimeUtc(f) > built);
+        return (commit is null ? "src/ of unknown commit (no git)" : $"src/ and host.json of commit {commit}")
+               + (string.IsNullOrWhiteSpace(changed) ? string.Empty : " with uncommitted changes")
+               + (newer ? " - WARNING: src/ has files newer than the app's build, rebuild before quoting" : string.Empty);
 
         static string? Git(string arguments)
         {
@@ -301,7 +310,7 @@ internal static class HostedFolders
 
                 var output = git.StandardOutput.ReadToEnd().Trim();
                 git.WaitForExit(5_000);
-                return git.ExitCode == 0 ? output : null;
+                return git.ExitCode == 0 && output.Length > 0 ? output : null;
             }
             catch (System.ComponentModel.Win32Exception)
             {

@@ -33,7 +33,7 @@ public static class AppDurableWiring
             .AddActivity(JobOrchestrator.FailJobActivity, sp => new DelegateActivity<JobFailure, JobOutcome>(
                 failure => sp.GetRequiredService<JobRecorder>().FailAsync(failure, CancellationToken.None)))
             .AddActivity(PermitWaker.FindEndedJobsActivity, _ => new DelegateActivity<string[], string[]>(
-                jobIds => GateClient.FindEndedJobsAsync(client(), jobIds, CancellationToken.None)))
+                jobIds => Orchestrations.FindEndedAsync(client(), jobIds, CancellationToken.None)))
             .AddEntity(ConcurrencyGate.Name, sp => ActivatorUtilities.CreateInstance<ConcurrencyGate>(sp));
     }
 

@@ -9,10 +9,11 @@ public sealed record JobFailure(string JobId, string Type, string Message);
 
 /// <summary>
 /// One job = one orchestration (instance id = job id). It takes a permit from the concurrency gate
-/// (waiting, cancelable, when none is free), runs the work in the RunJob activity (with the task's
-/// retry policy), and returns the permit however the job ends. RunJob starts the work only when the gate's
-/// committed state lists the job as a holder; otherwise it answers <see cref="JobOutcome.NoPermit"/> and the job
-/// asks again. Deterministic: only context time, Durable calls and the input.
+/// (waiting, cancelable, when none is free), runs the attempts in the RunJob activity (numbering them, and
+/// waiting between them as the task's retry policy says), and returns the permit however the job ends. RunJob
+/// starts the work only when the gate's committed state lists the job as a holder; otherwise it answers
+/// <see cref="JobOutcome.NoPermit"/> and the job asks again. Deterministic: only context time, Durable calls and
+/// the input.
 /// </summary>
 public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
 {
@@ -24,19 +25,16 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        var run = input;
-        var owesRelease = false;
+        if (!input.UseGate)
+        {
+            return await RunAttemptsAsync(context, input);
+        }
+
         try
         {
-            if (!run.UseGate)
-            {
-                return await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));
-            }
-
-            owesRelease = true; // from the acquire on, the job holds or queues for a permit
-            var told = run.AcquireByCall
-                ? await context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, run.JobId)
-                : await SignalAcquireAsync(context, run.JobId);
+            var told = input.AcquireByCall
+                ? await context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, input.JobId)
+                : await SignalAcquireAsync(context, input.JobId);
 
             // One wait for the cancel, kept across the loop: a second one would never see the event the first takes.
             // The losing waits are simply left behind. Canceling one with `await cts.CancelAsync()` resumed the
@@ -53,29 +51,51 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
                     }
                 }
 
-                run = run with { PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) };
-                var outcome = await context.CallActivityAsync<JobOutcome>(RunJobActivity, run, RetryOptions(run));
+                var outcome = await RunAttemptsAsync(context, input with { PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) });
                 if (outcome != JobOutcome.NoPermit)
                 {
                     return outcome;
                 }
 
                 // Told of a permit the gate's committed state does not show (see ConcurrencyGate): ask again, wait again.
-                told = await SignalAcquireAsync(context, run.JobId);
+                told = await SignalAcquireAsync(context, input.JobId);
             }
-        }
-        catch (TaskFailedException failure)
-        {
-            // Only unexpected faults reach here (a failed attempt of the task is recorded by the activity itself).
-            return await context.CallActivityAsync<JobOutcome>(FailJobActivity,
-                new JobFailure(run.JobId, "internal_error", failure.FailureDetails.ErrorMessage));
         }
         finally
         {
-            if (owesRelease)
+            // From the acquire on, the job holds or queues for a permit: it goes back however the job ended.
+            await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, input.JobId);
+        }
+    }
+
+    /// <summary>The attempts, numbered here so that a redelivered activity is never counted as a new one.</summary>
+    private static async Task<JobOutcome> RunAttemptsAsync(TaskOrchestrationContext context, JobRun run)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = run with { Attempt = attempt };
+            JobOutcome outcome;
+            try
             {
-                await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, run.JobId);
+                outcome = await context.CallActivityAsync<JobOutcome>(RunJobActivity, current);
             }
+            catch (TaskFailedException failure) when (!current.HasAttemptsLeft)
+            {
+                // An unexpected fault on the last attempt (a failed attempt of the task is recorded by the activity itself).
+                return await context.CallActivityAsync<JobOutcome>(FailJobActivity,
+                    new JobFailure(run.JobId, "internal_error", failure.FailureDetails.ErrorMessage));
+            }
+            catch (TaskFailedException)
+            {
+                outcome = JobOutcome.AttemptFailed(null); // an unexpected fault with attempts left counts as a failed attempt
+            }
+
+            if (!outcome.IsAttemptFailed())
+            {
+                return outcome;
+            }
+
+            await context.CreateTimer(run.DelayBefore(attempt + 1), CancellationToken.None);
         }
     }
 
@@ -85,8 +105,4 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
         await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, jobId);
         return false;
     }
-
-    private static TaskOptions? RetryOptions(JobRun run) => run.Task.Retry is { MaxAttempts: > 1 } retry
-        ? TaskOptions.FromRetryPolicy(new RetryPolicy(retry.MaxAttempts, TimeSpan.FromSeconds(retry.FirstDelaySeconds), retry.Backoff))
-        : null;
 }

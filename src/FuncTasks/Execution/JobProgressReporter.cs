@@ -22,7 +22,6 @@ internal sealed class JobProgressReporter(JobStore jobs, string jobId, TimeProvi
         }
 
         var progress = new JobProgress(percent, message, Timestamps.Now(clock));
-        await jobs.UpdateAsync(jobId, job => job.Status == JobStatus.Running ? job with { Progress = progress } : null, cancellationToken)
-            .ConfigureAwait(false);
+        await jobs.UpdateAsync(jobId, job => job.Report(progress), cancellationToken);
     }
 }

@@ -5,22 +5,13 @@ using FuncTasks.Jobs;
 namespace FuncTasks.Execution;
 
 /// <summary>The record change a job's orchestration makes through an activity of its own when its work could not end normally.</summary>
-public sealed class JobRecorder(JobStore jobs, FuncTasksMetrics metrics, TimeProvider clock)
+public sealed class JobRecorder(JobLifecycle lifecycle)
 {
     /// <summary>Fails a job that is not finished yet; how the job now stands.</summary>
     public async Task<JobOutcome> FailAsync(JobFailure failure, CancellationToken cancellationToken)
     {
-        var (job, failed) = await jobs.TransitionAsync(failure.JobId, job => job.IsFinished ? null : job with
-        {
-            Status = JobStatus.Failed,
-            FinishedAt = Timestamps.Now(clock),
-            Error = new JobError(failure.Type, failure.Message),
-        }, cancellationToken).ConfigureAwait(false);
-        if (failed)
-        {
-            metrics.JobEnded(job!);
-        }
-
+        ArgumentNullException.ThrowIfNull(failure);
+        var (job, _) = await lifecycle.EndAsync(failure.JobId, JobStatus.Failed, new JobError(failure.Type, failure.Message), cancellationToken);
         return new JobOutcome(job?.Status ?? JobStatus.Failed, job?.Error);
     }
 }

@@ -23,6 +23,22 @@ public sealed record JobRun(
 
     /// <summary>When the orchestration got its permit from the gate (context time).</summary>
     public DateTimeOffset? PermitGrantedAt { get; init; }
+
+    /// <summary>Which attempt this run is (1-based), numbered by the orchestration: a redelivered activity keeps its number.</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>How many attempts the task's retry policy allows.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int MaxAttempts => Task.Retry?.MaxAttempts ?? 1;
+
+    /// <summary>Whether a failed attempt is followed by another.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HasAttemptsLeft => Attempt < MaxAttempts;
+
+    /// <summary>How long the orchestration waits before <paramref name="nextAttempt"/> (the policy's first delay, times its backoff per attempt).</summary>
+    public TimeSpan DelayBefore(int nextAttempt) => Task.Retry is { } retry
+        ? TimeSpan.FromSeconds(retry.FirstDelaySeconds * Math.Pow(retry.Backoff, nextAttempt - 2))
+        : TimeSpan.Zero;
 }
 
 /// <summary>What a job's orchestration returns: how the job ended.</summary>
@@ -30,4 +46,10 @@ public sealed record JobOutcome(JobStatus Status, JobError? Error)
 {
     /// <summary>RunJob's answer when the gate's committed state does not list the job as a holder: nothing ran, and the job asks again.</summary>
     public static JobOutcome NoPermit { get; } = new(JobStatus.Pending, null);
+
+    /// <summary>RunJob's answer when an attempt failed and the retry policy allows another: the job runs on.</summary>
+    public static JobOutcome AttemptFailed(JobError? error) => new(JobStatus.Running, error);
+
+    /// <summary>Whether this is RunJob's <see cref="AttemptFailed"/>.</summary>
+    public bool IsAttemptFailed() => Status == JobStatus.Running;
 }

@@ -25,28 +25,28 @@ public sealed partial class JobScheduler
     private readonly DurableTaskClient client;
     private readonly TaskStore tasks;
     private readonly JobStore jobs;
+    private readonly JobLifecycle lifecycle;
     private readonly TaskFunctionRegistry functions;
     private readonly ExecutionOptions execution;
     private readonly ShellPolicy shell;
     private readonly ConcurrencyOptions concurrency;
     private readonly PermitRequestPlanner permitRequests;
-    private readonly FuncTasksMetrics metrics;
     private readonly TimeProvider clock;
     private readonly ILogger logger;
 
-    internal JobScheduler(DurableTaskClient client, TaskStore tasks, JobStore jobs, TaskFunctionRegistry functions,
+    internal JobScheduler(DurableTaskClient client, TaskStore tasks, JobStore jobs, JobLifecycle lifecycle, TaskFunctionRegistry functions,
         ExecutionOptions execution, ShellPolicy shell, ConcurrencyOptions concurrency, PermitRequestPlanner permitRequests,
-        FuncTasksMetrics metrics, TimeProvider clock, ILogger logger)
+        TimeProvider clock, ILogger logger)
     {
         this.client = client;
         this.tasks = tasks;
         this.jobs = jobs;
+        this.lifecycle = lifecycle;
         this.functions = functions;
         this.execution = execution;
         this.shell = shell;
         this.concurrency = concurrency;
         this.permitRequests = permitRequests;
-        this.metrics = metrics;
         this.clock = clock;
         this.logger = logger;
     }
@@ -69,11 +69,7 @@ public sealed partial class JobScheduler
             var function = functions.Find(task.Command) ?? throw Refusals.Conflict("function-not-registered",
                 "The task's function is not registered",
                 $"No task function named '{task.Command}' is registered in this app; GET /api/v1/tasks/$orphaned lists such tasks.");
-            if (request.Env is { Count: > 0 })
-            {
-                throw Refusals.Validation("env", "applies to shell tasks only; a function task takes params");
-            }
-
+            RejectOtherKindsFields(task.TaskType, request);
             parameters = ExecuteRequest.MergeParams(task.Params, request.Params);
             var errors = TaskArguments.Check(function, parameters, requireAll: true);
             if (errors.Count > 0)
@@ -84,11 +80,7 @@ public sealed partial class JobScheduler
         else
         {
             shell.EnsureAllowed(task.Command, "command");
-            if (request.Params is { } p && p.EnumerateObject().Any())
-            {
-                throw Refusals.Validation("params", "applies to function tasks only; a shell task takes env");
-            }
-
+            RejectOtherKindsFields(task.TaskType, request);
             env = ExecuteRequest.MergeEnv(task.Env, request.Env);
         }
 
@@ -114,9 +106,7 @@ public sealed partial class JobScheduler
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Nothing will run it: say so on the record rather than leave it pending.
-            await jobs.UpdateAsync(job.Id, j => j.Status == JobStatus.Pending
-                ? j with { Status = JobStatus.Failed, FinishedAt = Timestamps.Now(clock), Error = new JobError("scheduling_failed", ex.Message) }
-                : null, CancellationToken.None).ConfigureAwait(false);
+            await lifecycle.EndAsync(job.Id, JobStatus.Failed, new JobError("scheduling_failed", ex.Message), CancellationToken.None);
             throw;
         }
 
@@ -124,15 +114,20 @@ public sealed partial class JobScheduler
         return job;
     }
 
+    private static void RejectOtherKindsFields(TaskType type, ExecuteRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        TaskKindFields.Check(type, request.Params, request.Env, errors);
+        if (errors.Count > 0)
+        {
+            throw Refusals.Validation(errors, errors.Values.First()[0]);
+        }
+    }
+
     /// <summary>Cancels a pending or running job; a running shell process is killed by its activity.</summary>
     public async Task<Job> CancelAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        var (job, canceled) = await jobs.TransitionAsync(jobId, j => j.IsFinished ? null : j with
-        {
-            Status = JobStatus.Canceled,
-            FinishedAt = Timestamps.Now(clock),
-            Error = new JobError("canceled", "Canceled by a client."),
-        }, cancellationToken).ConfigureAwait(false);
+        var (job, canceled) = await lifecycle.EndAsync(jobId, JobStatus.Canceled, new JobError("canceled", "Canceled by a client."), cancellationToken);
         if (job is null)
         {
             throw Refusals.NotFound("job", jobId);
@@ -144,7 +139,6 @@ public sealed partial class JobScheduler
                 $"The job '{jobId}' is {EnumNames.ToSnake(job.Status)}; only pending or running jobs can be canceled.");
         }
 
-        metrics.JobEnded(job);
         // Wakes the orchestration if it is waiting for a permit; a running activity notices the record.
         await RaiseCancelAsync(jobId, cancellationToken).ConfigureAwait(false);
         LogJobCanceled(logger, jobId);
@@ -250,10 +244,10 @@ public sealed partial class JobScheduler
 }
 
 /// <summary>Makes <see cref="JobScheduler"/>s for a Durable client (HTTP triggers and activities each get theirs from a binding).</summary>
-public sealed class JobSchedulerFactory(TaskStore tasks, JobStore jobs, TaskFunctionRegistry functions,
+public sealed class JobSchedulerFactory(TaskStore tasks, JobStore jobs, JobLifecycle lifecycle, TaskFunctionRegistry functions,
     IOptions<ExecutionOptions> execution, ShellPolicy shell, IOptions<ConcurrencyOptions> concurrency, PermitRequestPlanner permitRequests,
-    FuncTasksMetrics metrics, TimeProvider clock, ILoggerFactory loggers)
+    TimeProvider clock, ILoggerFactory loggers)
 {
     public JobScheduler Create(DurableTaskClient client) =>
-        new(client, tasks, jobs, functions, execution.Value, shell, concurrency.Value, permitRequests, metrics, clock, loggers.CreateLogger<JobScheduler>());
+        new(client, tasks, jobs, lifecycle, functions, execution.Value, shell, concurrency.Value, permitRequests, clock, loggers.CreateLogger<JobScheduler>());
 }

@@ -33,7 +33,7 @@ public sealed class ShellResult(int? exitCode, OutputCaptureStream stdout, Outpu
 /// id (CliWrap's) cannot find. (A <c>setsid</c> wrapper did the same through process groups but cost
 /// about 0.8 ms on every command.)
 /// </summary>
-public sealed class ShellRunner(IOptions<ExecutionOptions> options)
+public sealed class ShellRunner(IOptions<ExecutionOptions> options, TimeProvider clock)
 {
     public async Task<ShellResult> RunAsync(string command, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -49,7 +49,7 @@ public sealed class ShellRunner(IOptions<ExecutionOptions> options)
     {
         var stdout = new OutputCaptureStream(options.Value.InlineOutputBytes);
         var stderr = new OutputCaptureStream(options.Value.InlineOutputBytes);
-        using var timeoutSource = new CancellationTokenSource(timeout);
+        using var timeoutSource = new CancellationTokenSource(timeout, clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         var watch = Stopwatch.StartNew();
         int? exitCode = null;

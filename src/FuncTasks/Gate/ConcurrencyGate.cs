@@ -1,38 +1,9 @@
 using FuncTasks.Api;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FuncTasks.Gate;
-
-/// <summary>
-/// The gate's state. Job ids only (a job's orchestration instance id is its job id), because the whole
-/// state is read and written on every batch of operations: at 500 waiters it is ~15 KB.
-/// </summary>
-public sealed class GateState
-{
-    /// <summary>The limit set at run time; null means the configured <see cref="ConcurrencyOptions.Limit"/>.</summary>
-    public int? LimitOverride { get; set; }
-
-    /// <summary>Jobs holding a permit.</summary>
-    public HashSet<string> Held { get; set; } = [];
-
-    /// <summary>Waiting jobs in submission order (by job id, a ULID), served first to last.</summary>
-    public List<string> Queue { get; set; } = [];
-
-    /// <summary>Jobs granted a permit that no wake-up orchestration has been sent for yet.</summary>
-    public List<string> ToWake { get; set; } = [];
-
-    /// <summary>When the wake-up orchestration now on its way was sent; null when none is.</summary>
-    public DateTimeOffset? WakerSentAt { get; set; }
-
-    /// <summary>Numbers the wake-up orchestrations so each has its own instance id.</summary>
-    public long Wakers { get; set; }
-}
-
-/// <summary>What <c>GET /api/v1/concurrency</c> shows.</summary>
-public sealed record GateSnapshot(int Limit, int InUse, int Waiting, IReadOnlyList<string> Holders);
 
 /// <summary>
 /// The app-wide counting semaphore: a Durable entity, so one instance serializes every acquire and
@@ -219,7 +190,7 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     private void SendWaker()
     {
         var now = Timestamps.Now(clock);
-        if (State.ToWake.Count == 0 || (State.WakerSentAt is { } sent && now - sent < WakerTimeout))
+        if (!State.IsWakerDue(now))
         {
             return;
         }
@@ -231,42 +202,4 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
         State.ToWake.Clear();
         State.WakerSentAt = now;
     }
-}
-
-/// <summary>
-/// Tells each granted job's orchestration (instance id = job id) that it holds a permit, reports back to the gate, then
-/// returns the permits of the jobs among them that have already ended (a late, repeated acquire can grant one).
-/// </summary>
-public sealed partial class PermitWaker : TaskOrchestrator<string[], int>
-{
-    public const string Name = "PermitWaker";
-    public const string PermitGrantedEvent = "permit-granted";
-    public const string FindEndedJobsActivity = "FindEndedJobs";
-
-    /// <summary>Wakers are numbered instances with this prefix; the sweep purges the finished ones.</summary>
-    public const string InstanceIdPrefix = "gate-waker-";
-
-    public override async Task<int> RunAsync(TaskOrchestrationContext context, string[] input)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(input);
-        foreach (var jobId in input)
-        {
-            context.SendEvent(jobId, PermitGrantedEvent, jobId);
-        }
-
-        await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.WakerDone);
-        var ended = await context.CallActivityAsync<string[]>(FindEndedJobsActivity, input);
-        if (ended.Length > 0)
-        {
-            LogEndedJobsGranted(context.CreateReplaySafeLogger<PermitWaker>(), ended.Length, string.Join(", ", ended));
-            await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Reclaim, ended);
-        }
-
-        return input.Length;
-    }
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning,
-        Message = "The gate granted {Count} job(s) that had already ended (an acquire delivered again after its release): {JobIds}; their permits are returned")]
-    private static partial void LogEndedJobsGranted(ILogger logger, int count, string jobIds);
 }

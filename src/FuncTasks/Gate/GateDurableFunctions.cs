@@ -1,3 +1,4 @@
+using FuncTasks.Execution;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -25,6 +26,6 @@ public static class GateDurableFunctions
     public static Task<string[]> FindEndedJobs([ActivityTrigger] string[] jobIds, [DurableClient] DurableTaskClient client, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return GateClient.FindEndedJobsAsync(client, jobIds, context.CancellationToken);
+        return Orchestrations.FindEndedAsync(client, jobIds, context.CancellationToken);
     }
 }

@@ -54,6 +54,7 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<TaskStore>();
         services.TryAddSingleton<TaskService>();
         services.TryAddSingleton<JobStore>();
+        services.TryAddSingleton<JobLifecycle>();
         services.TryAddSingleton<PermitRequestPlanner>();
         services.TryAddSingleton<JobStreamWriter>();
         services.TryAddSingleton<ArtifactStore>();
@@ -62,6 +63,9 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<TaskFunctionRegistry>();
         services.TryAddSingleton<TaskFunctionInvoker>();
         services.TryAddSingleton<ShellRunner>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskRunner, FunctionTaskRunner>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskRunner, ShellTaskRunner>());
+        services.TryAddSingleton<CancelWatcher>();
         services.TryAddSingleton<ShellPolicy>();
         services.TryAddSingleton<JobSchedulerFactory>();
         services.TryAddSingleton<JobExecutor>();

@@ -1,4 +1,5 @@
 using FuncTasks.Api;
+using FuncTasks.Execution;
 using FuncTasks.Gate;
 using FuncTasks.Hosting;
 using FuncTasks.Jobs;
@@ -34,7 +35,8 @@ public sealed partial class OrphanSweeper(
     TaskStore tasks,
     JobStore jobs,
     TaskFunctionRegistry functions,
-    FuncTasksMetrics metrics,
+    JobLifecycle lifecycle,
+    GateClient gate,
     TimeProvider clock,
     ILogger<OrphanSweeper> logger)
 {
@@ -103,8 +105,7 @@ public sealed partial class OrphanSweeper(
             string? why = instance switch
             {
                 null when now - job.SubmittedAt > StartGrace => "its orchestration does not exist",
-                { RuntimeStatus: OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated } =>
-                    $"its orchestration is {instance.RuntimeStatus.ToString().ToLowerInvariant()}",
+                not null when Orchestrations.HasEnded(instance) => $"its orchestration is {instance.RuntimeStatus.ToString().ToLowerInvariant()}",
                 _ => null,
             };
             if (why is null)
@@ -112,15 +113,10 @@ public sealed partial class OrphanSweeper(
                 continue;
             }
 
-            var (updated, changed) = await jobs.TransitionAsync(job.Id, j => j.IsFinished ? null : j with
-            {
-                Status = JobStatus.Failed,
-                FinishedAt = Timestamps.Now(clock),
-                Error = new JobError("orchestration_lost", $"The job was {EnumNames.ToSnake(j.Status)} but {why}; failed by the sweep."),
-            }, cancellationToken).ConfigureAwait(false);
+            var (_, changed) = await lifecycle.EndAsync(job.Id, JobStatus.Failed,
+                j => new JobError("orchestration_lost", $"The job was {EnumNames.ToSnake(j.Status)} but {why}; failed by the sweep."), cancellationToken);
             if (changed)
             {
-                metrics.JobEnded(updated!);
                 failed.Add(job.Id);
                 LogJobFailed(logger, job.Id, why);
             }
@@ -131,23 +127,23 @@ public sealed partial class OrphanSweeper(
 
     private async Task<IReadOnlyList<string>> ReclaimPermitsAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
-        var state = await GateClient.GetStateAsync(client, cancellationToken).ConfigureAwait(false);
+        var state = await gate.GetStateAsync(client, cancellationToken).ConfigureAwait(false);
         if (state is null)
         {
             return [];
         }
 
         // Grants whose wake-up orchestration was lost are sent again by the gate's next operation; nudge it with one.
-        if (state.ToWake.Count > 0 && (state.WakerSentAt is not { } sent || Timestamps.Now(clock) - sent >= ConcurrencyGate.WakerTimeout))
+        if (state.IsWakerDue(Timestamps.Now(clock)))
         {
             await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Wake, cancellation: cancellationToken)
                 .ConfigureAwait(false);
         }
 
-        var stale = await GateClient.FindEndedJobsAsync(client, state.Held.Concat(state.Queue), cancellationToken).ConfigureAwait(false);
+        var stale = await Orchestrations.FindEndedAsync(client, state.Held.Concat(state.Queue), cancellationToken).ConfigureAwait(false);
         if (stale.Length > 0)
         {
-            if (!await GateClient.ReclaimAsync(client, stale, clock, cancellationToken).ConfigureAwait(false))
+            if (!await gate.ReclaimAsync(client, stale, cancellationToken).ConfigureAwait(false))
             {
                 LogReclaimNotApplied(logger, stale.Length);
             }
@@ -167,7 +163,7 @@ public sealed partial class OrphanSweeper(
         var query = new OrchestrationQuery
         {
             InstanceIdPrefix = PermitWaker.InstanceIdPrefix,
-            Statuses = [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated],
+            Statuses = Orchestrations.EndedStatuses,
         };
         await foreach (var waker in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken).ConfigureAwait(false))
         {

@@ -72,15 +72,7 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
             errors["command"] = [$"no task function named '{spec.Command}' is registered; GET /api/v1/tasks/$functions lists them"];
         }
 
-        if (type == TaskType.Shell && spec.Params is { } p && p.EnumerateObject().Any())
-        {
-            errors["params"] = ["applies to function tasks only; a shell task takes env"];
-        }
-
-        if (type == TaskType.Function && spec.Env.Count > 0)
-        {
-            errors["env"] = ["applies to shell tasks only; a function task takes params"];
-        }
+        TaskKindFields.Check(type, spec.Params, spec.Env, errors);
 
         if (type == TaskType.Function && functions.Find(spec.Command) is { } function)
         {

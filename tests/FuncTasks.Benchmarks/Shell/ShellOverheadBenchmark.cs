@@ -45,7 +45,7 @@ internal sealed class ShellOverheadBenchmark : IBenchmarkCommand
             return 2;
         }
 
-        var runner = new ShellRunner(Options.Create(new ExecutionOptions()));
+        var runner = new ShellRunner(Options.Create(new ExecutionOptions()), TimeProvider.System);
         Operation[] sides =
         [
             new(StartShell, (_, token) => StartAsync("/bin/sh", ["-c", Command], token)),

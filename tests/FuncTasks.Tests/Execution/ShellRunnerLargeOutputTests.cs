@@ -17,7 +17,7 @@ public sealed class ShellRunnerLargeOutputTests
     [Fact]
     public async Task RunAsync_20MBOfOutput_KeepsTheTailInlineTheWholeInTheSpillAndMemoryBounded()
     {
-        var runner = new ShellRunner(Options.Create(new ExecutionOptions { InlineOutputBytes = InlineLimit }));
+        var runner = new ShellRunner(Options.Create(new ExecutionOptions { InlineOutputBytes = InlineLimit }), TimeProvider.System);
         var before = GC.GetTotalMemory(forceFullCollection: true);
 
         // 'a' x 19,999,990 then "0123456789": the inline text must be the end of the stream.

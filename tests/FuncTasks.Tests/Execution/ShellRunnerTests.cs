@@ -12,7 +12,7 @@ public sealed class ShellRunnerTests
     private static readonly Dictionary<string, string> NoEnv = [];
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 
-    private readonly ShellRunner runner = new(Options.Create(new ExecutionOptions { InlineOutputBytes = InlineLimit }));
+    private readonly ShellRunner runner = new(Options.Create(new ExecutionOptions { InlineOutputBytes = InlineLimit }), TimeProvider.System);
 
     [Fact]
     public async Task RunAsync_Echo_CapturesStdoutAndExitCodeZero()

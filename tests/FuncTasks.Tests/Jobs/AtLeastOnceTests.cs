@@ -41,6 +41,38 @@ public sealed class AtLeastOnceTests
     }
 
     [Fact]
+    public async Task RunJob_AttemptDeliveredTwice_CountsOneAttempt_AndTheRetryPolicyKeepsItsAttempts()
+    {
+        await using var app = await AppHost.StartAsync(withDurable: true);
+        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "exit 3", "retry": {"max_attempts": 2, "first_delay_seconds": 0.1, "backoff": 1}}""");
+        Assert.Equal(2, (await JobWaits.UntilAsync(app, jobId)).GetProperty("attempt").GetInt32());
+
+        // Replay the job from the start: its first attempt delivered twice at once, as a redelivery would.
+        var instance = await app.DurableClient.GetInstanceAsync(jobId, getInputsAndOutputs: true);
+        var run = instance!.ReadInputAs<JobRun>()! with { UseGate = false };
+        var store = app.Services.GetRequiredService<FuncTasks.Jobs.JobStore>();
+        await store.UpdateAsync(jobId, j => j with
+        {
+            Status = FuncTasks.Jobs.JobStatus.Pending, StartedAt = null, FinishedAt = null, ArtifactId = null, Attempt = 0, Error = null, ExitCode = null,
+        }, CancellationToken.None);
+        var executor = app.Services.GetRequiredService<JobExecutor>();
+        var deliveries = await Task.WhenAll(
+            executor.RunAsync(run with { Attempt = 1 }, app.DurableClient, CancellationToken.None),
+            executor.RunAsync(run with { Attempt = 1 }, app.DurableClient, CancellationToken.None));
+
+        Assert.All(deliveries, o => Assert.True(o.IsAttemptFailed(), $"outcome {o}"));
+        var afterFirst = (await store.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Equal(FuncTasks.Jobs.JobStatus.Running, afterFirst.Status);
+        Assert.Equal(1, afterFirst.Attempt); // a redelivery is not a new attempt
+
+        var last = await executor.RunAsync(run with { Attempt = 2 }, app.DurableClient, CancellationToken.None);
+        Assert.Equal(FuncTasks.Jobs.JobStatus.Failed, last.Status);
+        var ended = (await store.GetAsync(jobId, CancellationToken.None))!;
+        Assert.Equal(2, ended.Attempt);
+        Assert.Equal("exit_code", ended.Error?.Type);
+    }
+
+    [Fact]
     public async Task Stream_SendsKeepAliveComments_WhileNothingChanges()
     {
         await using var app = await AppHost.StartAsync(new Dictionary<string, string?> { ["FuncTasks:Stream:KeepAliveSeconds"] = "1" }, withDurable: true);

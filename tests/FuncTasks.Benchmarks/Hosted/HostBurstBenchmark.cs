@@ -24,7 +24,7 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
 
     public BenchmarkOptions QuickDefaults => new() { WarmupRounds = 5, Rounds = 1, AllocationCalls = 0, Jobs = 60 };
 
-    public string DefaultsSummary => "full: 3 rounds of 10 warm-up + 200 jobs per configuration, about 8 min; --quick: 1 round of 5 + 60, about 2 min";
+    public string DefaultsSummary => "full: 3 rounds of 10 warm-up + 200 per configuration, a fresh Azurite and host each, 6-10 min; --quick: 1 round of 5 + 60, about 1.5 min";
 
     private static readonly Configuration[] All =
     [

@@ -30,7 +30,7 @@ internal sealed class HostLatencyBenchmark : IBenchmarkCommand
 
     public BenchmarkOptions QuickDefaults => new() { WarmupRounds = 3, Rounds = 20, AllocationCalls = 0, PollMilliseconds = 25 };
 
-    public string DefaultsSummary => "full: 10 warm-up + 100 rounds of 3 sides, client polling every 25 ms, about 4 min; --quick: 3 + 20, about 1.5 min";
+    public string DefaultsSummary => "full: 10 warm-up + 100 rounds of 3 sides, client polling every 25 ms, about 2 min; --quick: 3 + 20, about 1 min";
 
     public async Task<int> RunAsync(BenchmarkContext context)
     {

@@ -10,16 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace FuncTasks.Execution;
 
-/// <summary>The job-scoped values a task function can have injected.</summary>
-public sealed record JobServices(JobContext Context, IJobProgress Progress, ArtifactStore Artifacts, JobScheduler Scheduler);
-
 /// <summary>Calls a task function: binds its arguments, injects its dependencies, awaits it, checks its result.</summary>
 public sealed class TaskFunctionInvoker(IServiceScopeFactory scopes, ILoggerFactory loggers)
 {
-    /// <summary>Types handed over per job rather than resolved from the container.</summary>
-    internal static readonly IReadOnlySet<Type> JobScopedTypes =
-        new HashSet<Type> { typeof(JobContext), typeof(IJobProgress), typeof(ArtifactStore), typeof(JobScheduler) };
-
     /// <summary>Runs the function; its result as JSON (an object, or null).</summary>
     /// <exception cref="InvalidTaskResultException">The function returned something that is not a JSON object.</exception>
     public async Task<JsonElement?> InvokeAsync(TaskFunctionDescriptor function, JsonElement? parameters, JobServices job, CancellationToken cancellationToken)
@@ -64,40 +57,8 @@ public sealed class TaskFunctionInvoker(IServiceScopeFactory scopes, ILoggerFact
         };
     }
 
-    private object Inject(Type type, TaskFunctionDescriptor function, JobServices job, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        if (type == typeof(CancellationToken))
-        {
-            return cancellationToken;
-        }
-
-        if (type == typeof(ILogger))
-        {
-            return loggers.CreateLogger($"FuncTasks.TaskFunctions.{function.Name}");
-        }
-
-        if (type == typeof(JobContext))
-        {
-            return job.Context;
-        }
-
-        if (type == typeof(IJobProgress))
-        {
-            return job.Progress;
-        }
-
-        if (type == typeof(ArtifactStore))
-        {
-            return job.Artifacts;
-        }
-
-        if (type == typeof(JobScheduler))
-        {
-            return job.Scheduler;
-        }
-
-        return services.GetRequiredService(type);
-    }
+    private object Inject(Type type, TaskFunctionDescriptor function, JobServices job, IServiceProvider services, CancellationToken cancellationToken) =>
+        job.Provide(type, () => loggers.CreateLogger($"FuncTasks.TaskFunctions.{function.Name}"), cancellationToken) ?? services.GetRequiredService(type);
 
     /// <param name="declared">
     /// The method's return type: only a declared <c>Task&lt;T&gt;</c> has a result. At run time the Task of an

@@ -108,13 +108,13 @@ public sealed class TaskFunctionRegistry
     }
 
     /// <summary>
-    /// Injected: CancellationToken, ILogger, the job-scoped services (<see cref="JobScopedTypes"/>) and any
+    /// Injected: what the job hands over (<see cref="Execution.JobServices.Types"/>) and any
     /// registered service. A parameter with a default value, or of a plain data type, is always an argument.
     /// </summary>
     private static bool IsInjectable(ParameterInfo parameter, IServiceProviderIsService services)
     {
         var type = parameter.ParameterType;
-        if (type == typeof(CancellationToken) || type == typeof(ILogger) || Execution.TaskFunctionInvoker.JobScopedTypes.Contains(type))
+        if (Execution.JobServices.Types.Contains(type))
         {
             return true;
         }

@@ -8,7 +8,7 @@ namespace FuncTasks.Execution;
 /// Stops a running job's work when its record says it no longer runs: a cancel (which may come through any
 /// instance of the app), a delete, or the sweep. The record is the signal because the work may run elsewhere.
 /// </summary>
-public sealed partial class CancelWatcher(JobStore jobs, IOptions<ExecutionOptions> options, TimeProvider clock, ILogger<CancelWatcher> logger)
+public sealed class CancelWatcher(JobStore jobs, IOptions<ExecutionOptions> options, TimeProvider clock, ILogger<CancelWatcher> logger)
 {
     /// <summary>Polls the record until <paramref name="stop"/> fires, and fires it when the job stopped running.</summary>
     public async Task WatchAsync(string jobId, CancellationTokenSource stop)
@@ -23,7 +23,7 @@ public sealed partial class CancelWatcher(JobStore jobs, IOptions<ExecutionOptio
                 var job = await jobs.GetAsync(jobId, stop.Token);
                 if (job is null || job.Status != JobStatus.Running)
                 {
-                    LogStopNoticed(logger, jobId);
+                    logger.JobStopNoticed(jobId);
                     await stop.CancelAsync();
                 }
             }
@@ -34,13 +34,7 @@ public sealed partial class CancelWatcher(JobStore jobs, IOptions<ExecutionOptio
         }
         catch (Azure.RequestFailedException ex)
         {
-            LogWatchFailed(logger, ex, jobId);
+            logger.CancelWatchFailed(ex, jobId);
         }
     }
-
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Job {JobId} is no longer running per its record; stopping its work")]
-    private static partial void LogStopNoticed(ILogger logger, string jobId);
-
-    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Job {JobId}: watching the record for a cancel failed")]
-    private static partial void LogWatchFailed(ILogger logger, Exception exception, string jobId);
 }

@@ -17,7 +17,7 @@ namespace FuncTasks.Execution;
 /// job (or, with attempts left, tells the orchestration to try again). Activities can run more than once: every write
 /// here is keyed or conditional, so a second delivery of an attempt leaves one result and counts no extra attempt.
 /// </summary>
-public sealed partial class JobExecutor(
+public sealed class JobExecutor(
     JobStore jobs,
     JobLifecycle lifecycle,
     ArtifactStore artifacts,
@@ -36,7 +36,7 @@ public sealed partial class JobExecutor(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = run.JobId, ["TaskId"] = run.Task.Id });
         if (run.UseGate && !await gate.HoldsPermitAsync(client, run.JobId, TimeSpan.FromSeconds(gateOptions.Value.PermitConfirmSeconds), cancellationToken))
         {
-            LogPermitNotConfirmed(logger, run.JobId);
+            logger.PermitNotConfirmed(run.JobId);
             return JobOutcome.NoPermit;
         }
 
@@ -93,7 +93,7 @@ public sealed partial class JobExecutor(
         if (attempt.Status == JobStatus.Failed && run.HasAttemptsLeft)
         {
             await jobs.UpdateAsync(run.JobId, j => j.FailAttempt(attempt.Error, attempt.ExitCode), CancellationToken.None);
-            LogAttemptFailed(logger, run.JobId, run.Attempt, run.MaxAttempts, attempt.Error?.Message);
+            logger.JobAttemptFailed(run.JobId, run.Attempt, run.MaxAttempts, attempt.Error?.Message);
             return JobOutcome.AttemptFailed(attempt.Error);
         }
 
@@ -108,11 +108,4 @@ public sealed partial class JobExecutor(
 
         return new JobOutcome(finished?.Status ?? JobStatus.Canceled, finished?.Error);
     }
-
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt} of {MaxAttempts} failed: {Message}; retrying")]
-    private static partial void LogAttemptFailed(ILogger logger, string jobId, int attempt, int maxAttempts, string? message);
-
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning,
-        Message = "Job {JobId} was told of a permit that the gate's state does not show (a discarded run of the gate); it asks again")]
-    private static partial void LogPermitNotConfirmed(ILogger logger, string jobId);
 }

@@ -18,7 +18,7 @@ namespace FuncTasks.Execution;
 /// anything is scheduled, writes the pending record, then starts the job's orchestration (instance
 /// id = job id). Task functions can have it injected to start other tasks.
 /// </summary>
-public sealed partial class JobScheduler
+public sealed class JobScheduler
 {
     public const string CancelEvent = "cancel";
 
@@ -110,7 +110,7 @@ public sealed partial class JobScheduler
             throw;
         }
 
-        LogJobAccepted(logger, job.Id, task.Id, task.TaskType);
+        logger.JobAccepted(job.Id, task.Id, task.TaskType);
         return job;
     }
 
@@ -141,7 +141,7 @@ public sealed partial class JobScheduler
 
         // Wakes the orchestration if it is waiting for a permit; a running activity notices the record.
         await RaiseCancelAsync(jobId, cancellationToken).ConfigureAwait(false);
-        LogJobCanceled(logger, jobId);
+        logger.JobCanceled(jobId);
         return job;
     }
 
@@ -170,7 +170,7 @@ public sealed partial class JobScheduler
         }
 
         await jobs.DeleteAsync(jobId, cancellationToken).ConfigureAwait(false);
-        LogJobDeleted(logger, jobId);
+        logger.JobDeleted(jobId);
     }
 
     private async Task RaiseCancelAsync(string jobId, CancellationToken cancellationToken)
@@ -181,7 +181,7 @@ public sealed partial class JobScheduler
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogCancelEventNotDelivered(logger, ex, jobId);
+            logger.CancelEventNotDelivered(ex, jobId);
         }
     }
 
@@ -204,7 +204,7 @@ public sealed partial class JobScheduler
             await client.TerminateInstanceAsync(jobId, new TerminateInstanceOptions("The job was deleted."), cancellationToken).ConfigureAwait(false);
             if (!await WaitForEndAsync(jobId, cancellationToken).ConfigureAwait(false))
             {
-                LogTerminateSlow(logger, jobId);
+                logger.JobOrchestrationNotEnded(jobId);
                 return; // the record still goes; the history stays (Durable purges only finished instances)
             }
         }
@@ -227,20 +227,6 @@ public sealed partial class JobScheduler
         }
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Job {JobId} accepted for task {TaskId} ({TaskType})")]
-    private static partial void LogJobAccepted(ILogger logger, string jobId, string taskId, TaskType taskType);
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Job {JobId} canceled by a client")]
-    private static partial void LogJobCanceled(ILogger logger, string jobId);
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Job {JobId} deleted with its orchestration history")]
-    private static partial void LogJobDeleted(ILogger logger, string jobId);
-
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Cancel event for job {JobId} was not delivered to its orchestration")]
-    private static partial void LogCancelEventNotDelivered(ILogger logger, Exception exception, string jobId);
-
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Orchestration of job {JobId} did not end, even terminated; its history is kept")]
-    private static partial void LogTerminateSlow(ILogger logger, string jobId);
 }
 
 /// <summary>Makes <see cref="JobScheduler"/>s for a Durable client (HTTP triggers and activities each get theirs from a binding).</summary>

@@ -7,7 +7,7 @@ namespace FuncTasks.Gate;
 /// Tells each granted job's orchestration (instance id = job id) that it holds a permit, reports back to the gate, then
 /// returns the permits of the jobs among them that have already ended (a late, repeated acquire can grant one).
 /// </summary>
-public sealed partial class PermitWaker : TaskOrchestrator<string[], int>
+public sealed class PermitWaker : TaskOrchestrator<string[], int>
 {
     public const string Name = "PermitWaker";
     public const string PermitGrantedEvent = "permit-granted";
@@ -29,14 +29,10 @@ public sealed partial class PermitWaker : TaskOrchestrator<string[], int>
         var ended = await context.CallActivityAsync<string[]>(FindEndedJobsActivity, input);
         if (ended.Length > 0)
         {
-            LogEndedJobsGranted(context.CreateReplaySafeLogger<PermitWaker>(), ended.Length, string.Join(", ", ended));
+            context.CreateReplaySafeLogger<PermitWaker>().EndedJobsGranted(ended.Length, string.Join(", ", ended));
             await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Reclaim, ended);
         }
 
         return input.Length;
     }
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning,
-        Message = "The gate granted {Count} job(s) that had already ended (an acquire delivered again after its release): {JobIds}; their permits are returned")]
-    private static partial void LogEndedJobsGranted(ILogger logger, int count, string jobIds);
 }

@@ -9,7 +9,7 @@ namespace FuncTasks.Jobs;
 /// activity, a cancel, the orchestration's own failure path, the sweep) goes through here, so the metrics and the
 /// log of an ending follow from the transition itself, once, whichever writer wins.
 /// </summary>
-public sealed partial class JobLifecycle(JobStore jobs, FuncTasksMetrics metrics, TimeProvider clock, ILogger<JobLifecycle> logger)
+public sealed class JobLifecycle(JobStore jobs, FuncTasksMetrics metrics, TimeProvider clock, ILogger<JobLifecycle> logger)
 {
     /// <summary>Begins <paramref name="attempt"/> (see <see cref="Job.Begin"/>); the record as it now stands.</summary>
     public async Task<JobChange> BeginAsync(string jobId, int attempt, DateTimeOffset? permitGrantedAt, CancellationToken cancellationToken)
@@ -17,7 +17,7 @@ public sealed partial class JobLifecycle(JobStore jobs, FuncTasksMetrics metrics
         var change = await jobs.TransitionAsync(jobId, job => job.Begin(attempt, Timestamps.Now(clock), permitGrantedAt), cancellationToken);
         if (change is { Changed: true, Job: { } begun })
         {
-            LogBegun(logger, jobId, begun.Attempt);
+            logger.JobAttemptBegun(jobId, begun.Attempt);
             if (begun.Attempt == 1)
             {
                 metrics.JobStarted(begun);
@@ -41,15 +41,9 @@ public sealed partial class JobLifecycle(JobStore jobs, FuncTasksMetrics metrics
         if (change is { Changed: true, Job: { } job })
         {
             metrics.JobEnded(job);
-            LogEnded(logger, jobId, job.Status, job.Error?.Type);
+            logger.JobEnded(jobId, job.Status, job.Error?.Type);
         }
 
         return change;
     }
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Job {JobId} started (attempt {Attempt})")]
-    private static partial void LogBegun(ILogger logger, string jobId, int attempt);
-
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Job {JobId} ended: {Status} {ErrorType}")]
-    private static partial void LogEnded(ILogger logger, string jobId, JobStatus status, string? errorType);
 }

@@ -31,7 +31,7 @@ public sealed record SweepSummary(
 /// are finished or gone (returned to the gate). It also purges the history of finished wake-up orchestrations
 /// (<see cref="PermitWaker"/>), which would otherwise pile up in the task hub, one per batch of grants.
 /// </summary>
-public sealed partial class OrphanSweeper(
+public sealed class OrphanSweeper(
     TaskStore tasks,
     JobStore jobs,
     TaskFunctionRegistry functions,
@@ -67,7 +67,7 @@ public sealed partial class OrphanSweeper(
         var wakersPurged = await PurgeFinishedWakersAsync(client, cancellationToken).ConfigureAwait(false);
         var summary = new SweepSummary(disabled.Count, failed.Count, reclaimed.Count, disabled, failed, reclaimed,
             (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged };
-        LogSweep(logger, summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, wakersPurged, summary.DurationMs);
+        logger.SweepDone(summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, wakersPurged, summary.DurationMs);
         return summary;
     }
 
@@ -88,7 +88,7 @@ public sealed partial class OrphanSweeper(
             if (outcome == WriteOutcome.Written)
             {
                 disabled.Add(task.Id);
-                LogTaskDisabled(logger, task.Id, task.Command);
+                logger.SweepDisabledTask(task.Id, task.Command);
             }
         }
 
@@ -118,7 +118,7 @@ public sealed partial class OrphanSweeper(
             if (changed)
             {
                 failed.Add(job.Id);
-                LogJobFailed(logger, job.Id, why);
+                logger.SweepFailedJob(job.Id, why);
             }
         }
 
@@ -145,12 +145,12 @@ public sealed partial class OrphanSweeper(
         {
             if (!await gate.ReclaimAsync(client, stale, cancellationToken).ConfigureAwait(false))
             {
-                LogReclaimNotApplied(logger, stale.Length);
+                logger.SweepReclaimNotApplied(stale.Length);
             }
 
             foreach (var jobId in stale)
             {
-                LogPermitReclaimed(logger, jobId);
+                logger.SweepReclaimedPermit(jobId);
             }
         }
 
@@ -177,20 +177,4 @@ public sealed partial class OrphanSweeper(
 
         return finished.Count;
     }
-
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information,
-        Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed, {WakersPurged} finished wake-ups purged in {DurationMs} ms")]
-    private static partial void LogSweep(ILogger logger, int tasksDisabled, int jobsFailed, int permitsReclaimed, int wakersPurged, long durationMs);
-
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Sweep disabled task {TaskId}: function '{Function}' is not registered")]
-    private static partial void LogTaskDisabled(ILogger logger, string taskId, string function);
-
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Sweep failed job {JobId}: {Reason}")]
-    private static partial void LogJobFailed(ILogger logger, string jobId, string reason);
-
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Sweep reclaimed the permit of job {JobId}")]
-    private static partial void LogPermitReclaimed(ILogger logger, string jobId);
-
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Sweep: the gate did not show the reclaim of {Count} permits in time; it is applied when the gate next runs")]
-    private static partial void LogReclaimNotApplied(ILogger logger, int count);
 }

@@ -3,6 +3,7 @@ using FuncTasks.Gate;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FuncTasks.Tests.Gate;
 
@@ -17,7 +18,7 @@ public sealed class ConcurrencyGateOrderTests
     public async Task Waiters_AreServedInJobIdOrder_NotArrivalOrder()
     {
         var gate = new GateUnderTest();
-        var ids = Enumerable.Range(0, 5).Select(i => UlidIds.New(new FixedClock(DateTimeOffset.UnixEpoch.AddSeconds(i)))).ToList();
+        var ids = Enumerable.Range(0, 5).Select(i => UlidIds.New(new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddSeconds(i)))).ToList();
         await gate.RunAsync(ConcurrencyGate.Operations.Acquire, ids[0]);
         Assert.Equal([ids[0]], gate.State.Held);
 
@@ -50,7 +51,7 @@ public sealed class ConcurrencyGateOrderTests
     {
         var gate = new GateUnderTest();
         await gate.RunAsync(ConcurrencyGate.Operations.SetLimit, 1);
-        var ids = Enumerable.Range(0, 4).Select(i => UlidIds.New(new FixedClock(DateTimeOffset.UnixEpoch.AddMinutes(i)))).ToList();
+        var ids = Enumerable.Range(0, 4).Select(i => UlidIds.New(new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddMinutes(i)))).ToList();
         await gate.RunAsync(ConcurrencyGate.Operations.Acquire, ids[0]);
         await gate.RunAsync(ConcurrencyGate.Operations.WakerDone, null);
         foreach (var i in new[] { 3, 2, 1 })
@@ -67,7 +68,7 @@ public sealed class ConcurrencyGateOrderTests
     public async Task GrantsMadeWhileAWakerIsOnItsWay_GoTogetherInTheNextOne()
     {
         var gate = new GateUnderTest(limit: 3);
-        var ids = Enumerable.Range(0, 6).Select(i => UlidIds.New(new FixedClock(DateTimeOffset.UnixEpoch.AddSeconds(i)))).ToList();
+        var ids = Enumerable.Range(0, 6).Select(i => UlidIds.New(new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddSeconds(i)))).ToList();
         foreach (var id in ids)
         {
             await gate.RunAsync(ConcurrencyGate.Operations.Acquire, id);
@@ -137,14 +138,14 @@ public sealed class ConcurrencyGateOrderTests
     [Fact]
     public async Task AWakerNotHeardFrom_IsReplacedAfterItsTimeout()
     {
-        var clock = new MovableClock(DateTimeOffset.UnixEpoch);
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var gate = new GateUnderTest(limit: 2, clock);
         await gate.RunAsync(ConcurrencyGate.Operations.Acquire, "01A");
         await gate.RunAsync(ConcurrencyGate.Operations.Acquire, "01B");
         await gate.RunAsync(ConcurrencyGate.Operations.Wake, null);
         Assert.Equal([["01A"]], gate.Wakers); // the first is on its way and not late yet
 
-        clock.Now += ConcurrencyGate.WakerTimeout;
+        clock.Advance(ConcurrencyGate.WakerTimeout);
         await gate.RunAsync(ConcurrencyGate.Operations.Wake, null);
         Assert.Equal([["01A"], ["01B"]], gate.Wakers);
     }
@@ -166,18 +167,6 @@ public sealed class ConcurrencyGateOrderTests
             var gate = new ConcurrencyGate(Options.Create(new ConcurrencyOptions { Limit = limit }), clock ?? TimeProvider.System);
             return await gate.RunAsync(new FakeOperation(operation, input, context, state));
         }
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
-
-    private sealed class MovableClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     private sealed class FakeState : TaskEntityState

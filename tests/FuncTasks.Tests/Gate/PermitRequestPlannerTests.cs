@@ -1,4 +1,5 @@
 using FuncTasks.Gate;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FuncTasks.Tests.Gate;
 
@@ -7,7 +8,7 @@ public sealed class PermitRequestPlannerTests
     [Fact]
     public void JobsAcceptedOneByOne_AskWithACall_ABurstPastTheLimit_Signals_UntilItIsASecondOld()
     {
-        var clock = new SteppingClock();
+        var clock = new FakeTimeProvider();
         var planner = new PermitRequestPlanner(clock);
         Assert.Equal([true, true, true, false, false], Enumerable.Range(0, 5).Select(_ => planner.ShouldCall(limit: 3)));
 
@@ -16,16 +17,5 @@ public sealed class PermitRequestPlannerTests
 
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(planner.ShouldCall(limit: 3));
-    }
-
-    private sealed class SteppingClock : TimeProvider
-    {
-        private long ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => ticks;
-
-        public void Advance(TimeSpan by) => ticks += by.Ticks;
     }
 }

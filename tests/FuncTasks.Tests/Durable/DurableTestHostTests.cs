@@ -489,15 +489,8 @@ file static class DurableHostFixture
         return await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
     }
 
-    public static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(sw.Elapsed < WaitTimeout, "condition not met in time");
-            await Task.Delay(25);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition) =>
+        Poll.UntilAsync(condition, "the condition", WaitTimeout, TimeSpan.FromMilliseconds(25));
 
     public static string Describe(List<double> samples)
     {

@@ -70,26 +70,13 @@ public static class GateAssert
     public static async Task DrainedAsync(AppHost app, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var gate = await GetAsync(app);
-            var pending = await ListJobsAsync(app, "status=pending");
-            var running = await ListJobsAsync(app, "status=running");
-            if (gate.InUse == 0 && gate.Waiting == 0 && pending.Count == 0 && running.Count == 0)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new Xunit.Sdk.XunitException(
-                    $"Not drained after {(timeout ?? TimeSpan.FromSeconds(30)).TotalSeconds:0} s: gate {gate}; " +
-                    $"pending: [{string.Join("; ", pending)}]; running: [{string.Join("; ", running)}]");
-            }
-
-            await Task.Delay(200);
-        }
+        await Poll.UntilAsync(
+            async () => (Gate: await GetAsync(app), Pending: await ListJobsAsync(app, "status=pending"), Running: await ListJobsAsync(app, "status=running")),
+            seen => seen is { Gate: { InUse: 0, Waiting: 0 }, Pending.Count: 0, Running.Count: 0 },
+            seen => $"Not drained after {(timeout ?? Poll.DefaultTimeout).TotalSeconds:0} s: gate {seen.Gate}; " +
+                    $"pending: [{string.Join("; ", seen.Pending)}]; running: [{string.Join("; ", seen.Running)}]",
+            timeout,
+            TimeSpan.FromMilliseconds(200));
     }
 
     public static async Task<GateView> GetAsync(AppHost app)
@@ -144,26 +131,20 @@ public static class GateAssert
     /// <summary>Waits until every one of <paramref name="jobIds"/> has finished (reading the list, not job by job); returns them.</summary>
     public static async Task<List<JobRecord>> AllFinishedAsync(AppHost app, IReadOnlyCollection<string> jobIds, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var byId = (await ListJobsAsync(app)).ToDictionary(j => j.Id);
-            var missing = jobIds.Where(id => !byId.ContainsKey(id)).ToList();
-            Assert.True(missing.Count == 0, $"jobs disappeared: {string.Join(", ", missing)}");
-            var records = jobIds.Select(id => byId[id]).ToList();
-            if (records.All(j => j.IsFinished))
+        var (records, finished) = await Poll.ReadAsync(
+            async () =>
             {
-                return records;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{records.Count(j => !j.IsFinished)} of {records.Count} jobs not finished after {timeout.TotalSeconds:0} s: " +
-                    string.Join("; ", records.Where(j => !j.IsFinished).Take(10)) + $"; gate {await GetAsync(app)}");
-            }
-
-            await Task.Delay(500);
-        }
+                var byId = (await ListJobsAsync(app)).ToDictionary(j => j.Id);
+                var missing = jobIds.Where(id => !byId.ContainsKey(id)).ToList();
+                Assert.True(missing.Count == 0, $"jobs disappeared: {string.Join(", ", missing)}");
+                return jobIds.Select(id => byId[id]).ToList();
+            },
+            records => records.All(j => j.IsFinished),
+            timeout,
+            TimeSpan.FromMilliseconds(500));
+        return finished ? records : throw new TimeoutException(
+            $"{records.Count(j => !j.IsFinished)} of {records.Count} jobs not finished after {timeout.TotalSeconds:0} s: " +
+            string.Join("; ", records.Where(j => !j.IsFinished).Take(10)) + $"; gate {await GetAsync(app)}");
     }
 
     /// <summary>The most jobs running at one instant, by a sweep line over their [started_at, finished_at] intervals
@@ -187,22 +168,7 @@ public static class GateAssert
     public static async Task<GateView> UntilGateAsync(AppHost app, Func<GateView, bool> condition, string what, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var gate = await GetAsync(app);
-            if (condition(gate))
-            {
-                return gate;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}; the gate shows {gate}.");
-            }
-
-            await Task.Delay(50);
-        }
+        return await Poll.UntilAsync(() => GetAsync(app), condition, gate => $"Timed out waiting for {what}; the gate shows {gate}.", timeout);
     }
 }
 

@@ -174,22 +174,17 @@ public static class JobWaits
     public static async Task<System.Text.Json.JsonElement> UntilAsync(AppHost app, string jobId, TimeSpan? timeout = null, params string[] statuses)
     {
         statuses = statuses.Length == 0 ? ["completed", "failed", "canceled"] : statuses;
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        System.Text.Json.JsonElement job = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await app.GetAsync($"/api/v1/jobs/{jobId}");
-            job = await Json.ReadAsync(response);
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET job {jobId}: {(int)response.StatusCode} {job}");
-            if (statuses.Contains(job.GetProperty("status").GetString()))
+        return await Poll.UntilAsync(
+            async () =>
             {
+                using var response = await app.GetAsync($"/api/v1/jobs/{jobId}");
+                var job = await Json.ReadAsync(response);
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET job {jobId}: {(int)response.StatusCode} {job}");
                 return job;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"Job {jobId} did not reach {string.Join("/", statuses)}: {job}");
+            },
+            job => statuses.Contains(job.GetProperty("status").GetString()),
+            job => $"Job {jobId} did not reach {string.Join("/", statuses)}: {job}",
+            timeout ?? TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Creates a task, executes it (asserting 202) and returns the job id.</summary>

@@ -95,69 +95,47 @@ public sealed class ShellRunnerTests
     [Fact]
     public async Task RunAsync_SleepPastTimeout_KillsItAndReportsTimedOut()
     {
-        var marker = ProcessProbe.SleepMarker();
-        try
-        {
-            var watch = Stopwatch.StartNew();
-            using var result = await runner.RunAsync($"sleep {marker}", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
-            watch.Stop();
+        using var probe = ProcessProbe.Sleep();
+        var watch = Stopwatch.StartNew();
+        using var result = await runner.RunAsync($"sleep {probe.Marker}", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
+        watch.Stop();
 
-            Assert.True(result.TimedOut);
-            Assert.False(result.Canceled);
-            Assert.Null(result.ExitCode);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
-            Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.9), $"returned before its timeout: {watch.Elapsed}");
-            var left = await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3));
-            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
-        }
-        finally
-        {
-            ProcessProbe.KillAll(marker);
-        }
+        Assert.True(result.TimedOut);
+        Assert.False(result.Canceled);
+        Assert.Null(result.ExitCode);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.9), $"returned before its timeout: {watch.Elapsed}");
+        var left = await probe.WaitGoneAsync(TimeSpan.FromSeconds(3));
+        Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
     }
 
     [Fact]
     public async Task RunAsync_GrandchildInSubshellPastTimeout_KillsTheWholeTree()
     {
-        var marker = ProcessProbe.SleepMarker();
-        try
-        {
-            var watch = Stopwatch.StartNew();
-            using var result = await runner.RunAsync($"(sleep {marker} & wait); echo never", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
-            watch.Stop();
+        using var probe = ProcessProbe.Sleep();
+        var watch = Stopwatch.StartNew();
+        using var result = await runner.RunAsync($"(sleep {probe.Marker} & wait); echo never", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
+        watch.Stop();
 
-            Assert.True(result.TimedOut);
-            Assert.Null(result.ExitCode);
-            Assert.DoesNotContain("never", result.Stdout.InlineText, StringComparison.Ordinal);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
-            var left = await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3));
-            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
-        }
-        finally
-        {
-            ProcessProbe.KillAll(marker);
-        }
+        Assert.True(result.TimedOut);
+        Assert.Null(result.ExitCode);
+        Assert.DoesNotContain("never", result.Stdout.InlineText, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        var left = await probe.WaitGoneAsync(TimeSpan.FromSeconds(3));
+        Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
     }
 
     [Fact]
     public async Task RunAsync_BashWithTwoSleepsPastTimeout_KillsBoth()
     {
-        var first = ProcessProbe.SleepMarker();
-        var second = ProcessProbe.SleepMarker();
-        try
-        {
-            using var result = await runner.RunAsync($"bash -c 'sleep {first} & sleep {second}'", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
+        using var first = ProcessProbe.Sleep();
+        using var second = ProcessProbe.Sleep();
+        using var result = await runner.RunAsync($"bash -c 'sleep {first.Marker} & sleep {second.Marker}'", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
 
-            Assert.True(result.TimedOut);
-            Assert.Null(result.ExitCode);
-            var left = (await ProcessProbe.WaitGoneAsync(first, TimeSpan.FromSeconds(3))).Concat(await ProcessProbe.WaitGoneAsync(second, TimeSpan.FromSeconds(1))).ToList();
-            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
-        }
-        finally
-        {
-            ProcessProbe.KillAll(first);
-            ProcessProbe.KillAll(second);
-        }
+        Assert.True(result.TimedOut);
+        Assert.Null(result.ExitCode);
+        var left = (await first.WaitGoneAsync(TimeSpan.FromSeconds(3))).Concat(await second.WaitGoneAsync(TimeSpan.FromSeconds(1))).ToList();
+        Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
     }
 
     [Fact]
@@ -165,23 +143,16 @@ public sealed class ShellRunnerTests
     {
         // The shell exits at once; its background child keeps the stdout pipe open, so the command
         // has not finished (its output has not ended) until the timeout kills the child too.
-        var marker = ProcessProbe.SleepMarker();
-        try
-        {
-            var watch = Stopwatch.StartNew();
-            using var result = await runner.RunAsync($"sleep {marker} & echo started", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
-            watch.Stop();
+        using var probe = ProcessProbe.Sleep();
+        var watch = Stopwatch.StartNew();
+        using var result = await runner.RunAsync($"sleep {probe.Marker} & echo started", NoEnv, TimeSpan.FromSeconds(1), CancellationToken.None);
+        watch.Stop();
 
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
-            Assert.Equal("started\n", result.Stdout.InlineText);
-            Assert.True(result.TimedOut);
-            var left = await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3));
-            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
-        }
-        finally
-        {
-            ProcessProbe.KillAll(marker);
-        }
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        Assert.Equal("started\n", result.Stdout.InlineText);
+        Assert.True(result.TimedOut);
+        var left = await probe.WaitGoneAsync(TimeSpan.FromSeconds(3));
+        Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
     }
 
     [Fact]
@@ -201,46 +172,32 @@ public sealed class ShellRunnerTests
     [Fact]
     public async Task RunAsync_CanceledWhileRunning_KillsItAndReportsCanceled()
     {
-        var marker = ProcessProbe.SleepMarker();
-        try
-        {
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-            var watch = Stopwatch.StartNew();
-            using var result = await runner.RunAsync($"(sleep {marker} & wait)", NoEnv, Long, cancel.Token);
-            watch.Stop();
+        using var probe = ProcessProbe.Sleep();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var watch = Stopwatch.StartNew();
+        using var result = await runner.RunAsync($"(sleep {probe.Marker} & wait)", NoEnv, Long, cancel.Token);
+        watch.Stop();
 
-            Assert.True(result.Canceled);
-            Assert.False(result.TimedOut);
-            Assert.Null(result.ExitCode);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
-            var left = await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3));
-            Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
-        }
-        finally
-        {
-            ProcessProbe.KillAll(marker);
-        }
+        Assert.True(result.Canceled);
+        Assert.False(result.TimedOut);
+        Assert.Null(result.ExitCode);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        var left = await probe.WaitGoneAsync(TimeSpan.FromSeconds(3));
+        Assert.True(left.Count == 0, $"still running: {ProcessProbe.Describe(left)}");
     }
 
     [Fact]
     public async Task RunAsync_AlreadyCanceledToken_ReportsCanceledAndLeavesNothingRunning()
     {
-        var marker = ProcessProbe.SleepMarker();
-        try
-        {
-            using var cancel = new CancellationTokenSource();
-            await cancel.CancelAsync();
+        using var probe = ProcessProbe.Sleep();
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
 
-            using var result = await runner.RunAsync($"sleep {marker}", NoEnv, Long, cancel.Token);
+        using var result = await runner.RunAsync($"sleep {probe.Marker}", NoEnv, Long, cancel.Token);
 
-            Assert.True(result.Canceled);
-            Assert.Null(result.ExitCode);
-            Assert.Empty(await ProcessProbe.WaitGoneAsync(marker, TimeSpan.FromSeconds(3)));
-        }
-        finally
-        {
-            ProcessProbe.KillAll(marker);
-        }
+        Assert.True(result.Canceled);
+        Assert.Null(result.ExitCode);
+        Assert.Empty(await probe.WaitGoneAsync(TimeSpan.FromSeconds(3)));
     }
 
     [Fact]

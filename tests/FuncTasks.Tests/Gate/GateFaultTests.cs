@@ -49,13 +49,13 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Timeout_FailsTheJob_KillsTheProcess_AndReturnsItsPermit()
     {
-        var sleep = ProcessProbe.SleepMarker(30);
-        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}", "timeout_seconds": 1}""");
+        using var sleep = ProcessProbe.Sleep(30);
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep.Marker}}", "timeout_seconds": 1}""");
         var job = await JobWaits.UntilAsync(app, jobId, TimeSpan.FromSeconds(30));
 
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Equal("timeout", job.GetProperty("error").GetProperty("type").GetString());
-        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) == 0, "the timed-out process to be killed", TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => sleep.Count == 0, "the timed-out process to be killed", TimeSpan.FromSeconds(10));
         await GateAssert.DrainedAsync(app);
     }
 
@@ -106,10 +106,10 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task CancelWhileRunning_KillsTheProcess_AndReturnsThePermit()
     {
-        var sleep = ProcessProbe.SleepMarker(60);
-        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}"}""");
+        using var sleep = ProcessProbe.Sleep(60);
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep.Marker}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
-        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) > 0, "the sleep to start");
+        await Poll.UntilAsync(() => sleep.Count > 0, "the sleep to start");
         Assert.Contains(jobId, (await GateAssert.GetAsync(app)).Holders);
 
         using (var cancel = await app.PostAsync($"/api/v1/jobs/{jobId}/$cancel"))
@@ -117,7 +117,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         }
 
-        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) == 0, "the process to be killed", TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => sleep.Count == 0, "the process to be killed", TimeSpan.FromSeconds(10));
         var job = await JobWaits.UntilAsync(app, jobId);
         Assert.Equal("canceled", job.GetProperty("status").GetString());
         await GateAssert.DrainedAsync(app);
@@ -126,10 +126,10 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task OrchestrationTerminatedFromOutside_SweepFailsTheJob_TheProcessIsKilled_ThePermitComesBack()
     {
-        var sleep = ProcessProbe.SleepMarker(60);
-        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}"}""");
+        using var sleep = ProcessProbe.Sleep(60);
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep.Marker}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
-        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) > 0, "the sleep to start");
+        await Poll.UntilAsync(() => sleep.Count > 0, "the sleep to start");
 
         await app.DurableClient.TerminateInstanceAsync(jobId, "terminated by the test");
         using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
@@ -150,7 +150,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
         var job = await JobWaits.UntilAsync(app, jobId);
         Assert.Contains(job.GetProperty("status").GetString(), new[] { "failed", "canceled" });
         Assert.Equal("orchestration_lost", job.GetProperty("error").GetProperty("type").GetString());
-        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) == 0, "the orphaned process to be killed", TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => sleep.Count == 0, "the orphaned process to be killed", TimeSpan.FromSeconds(10));
         await GateAssert.DrainedAsync(app);
 
         var again = await Sweep();
@@ -160,10 +160,10 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task DeleteWhileRunning_RemovesTheJob_KillsTheProcess_AndReturnsThePermit()
     {
-        var sleep = ProcessProbe.SleepMarker(60);
-        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep}}"}""");
+        using var sleep = ProcessProbe.Sleep(60);
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{sleep.Marker}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
-        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) > 0, "the sleep to start");
+        await Poll.UntilAsync(() => sleep.Count > 0, "the sleep to start");
         Assert.Contains(jobId, (await GateAssert.GetAsync(app)).Holders);
 
         using (var delete = await app.DeleteAsync($"/api/v1/jobs/{jobId}"))
@@ -177,7 +177,7 @@ public sealed class GateFaultTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
-        await Poll.UntilAsync(() => ProcessProbe.Count(sleep) == 0, "the process to be killed", TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => sleep.Count == 0, "the process to be killed", TimeSpan.FromSeconds(10));
         await GateAssert.DrainedAsync(app);
 
         // The activity finished after the record went: it must not have brought the record back.

@@ -15,10 +15,10 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
     [Fact]
     public async Task Cancel_RunningShellJob_KillsTheProcess_AndTheJobIsCanceled()
     {
-        var marker = ProcessProbe.SleepMarker();
-        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{marker}}"}""");
+        using var probe = ProcessProbe.Sleep();
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{probe.Marker}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
-        await Poll.UntilAsync(() => ProcessProbe.Count(marker) > 0, "the sleep to start");
+        await Poll.UntilAsync(() => probe.Count > 0, "the sleep to start");
 
         using var response = await app.PostAsync($"/api/v1/jobs/{jobId}/$cancel");
         var job = await Json.ReadAsync(response);
@@ -26,7 +26,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         Assert.Equal("canceled", job.GetProperty("status").GetString());
         Assert.Equal("canceled", job.GetProperty("error").GetProperty("type").GetString());
 
-        await Poll.UntilAsync(() => ProcessProbe.Count(marker) == 0, "the process to be killed");
+        await Poll.UntilAsync(() => probe.Count == 0, "the process to be killed");
         var instance = await WaitForOrchestrationAsync(jobId);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
         var final = await JobWaits.UntilAsync(app, jobId);
@@ -58,8 +58,8 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
     [Fact]
     public async Task Delete_RunningJob_CancelsIt_RemovesRecordAndHistory_KeepsArtifacts()
     {
-        var marker = ProcessProbe.SleepMarker();
-        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "echo started; sleep {{marker}}"}""");
+        using var probe = ProcessProbe.Sleep();
+        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "echo started; sleep {{probe.Marker}}"}""");
         await JobWaits.UntilAsync(app, jobId, null, "running");
 
         using var response = await app.DeleteAsync($"/api/v1/jobs/{jobId}");
@@ -68,7 +68,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         using var get = await app.GetAsync($"/api/v1/jobs/{jobId}");
         await Json.AssertProblemAsync(get, 404, "not-found");
         Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
-        await Poll.UntilAsync(() => ProcessProbe.Count(marker) == 0, "the process to be killed");
+        await Poll.UntilAsync(() => probe.Count == 0, "the process to be killed");
     }
 
     [Fact]

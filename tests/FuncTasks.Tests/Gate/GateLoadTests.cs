@@ -7,30 +7,26 @@ namespace FuncTasks.Tests.Gate;
 
 /// <summary>Many jobs at once against a small limit, on the real durable engine with the gate entity.</summary>
 [Collection(DurableHeavyTests.Name)]
-public sealed class GateLoadTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class GateLoadTests(ITestOutputHelper output) : AppTests
 {
-    private AppHost app = null!;
-
-    public async Task InitializeAsync() => app = await AppHost.StartAsync(cs => new FuncTasksTestAppOptions
+    protected override FuncTasksTestAppOptions Options(string connectionString) => new()
     {
-        StorageConnectionString = cs,
+        StorageConnectionString = connectionString,
         WithDurable = true,
         // One host, no worker killed: the backend's own 5-minute visibility. With the test host's short default a
         // burst can see fetched messages redelivered and the backend's fetch loop back off 10 s after each error
         // (found by the throughput benchmark: 479 of 500 jobs still pending after 10 minutes).
         ControlQueueVisibilityTimeout = TimeSpan.FromMinutes(5),
         ConfigureServices = GateTestFunctions.Register,
-    });
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
+    };
 
     [Fact]
     public async Task TwoHundredJobsAtOnce_LimitThree_AllCompleteWithArtifacts_AtMostThreeRunAtOnce_GateDrains()
     {
         const int Jobs = 200;
         const int Limit = 3;
-        await GateAssert.SetLimitAsync(app, Limit);
-        var taskId = (await app.CreateTaskAsync($$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 200} }""")).GetProperty("id").GetString()!;
+        await GateAssert.SetLimitAsync(App, Limit);
+        var taskId = (await App.CreateTaskAsync($$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 200} }""")).GetProperty("id").GetString()!;
 
         // Watch the gate while the batch runs: it must never show more than the limit in use.
         using var stopWatching = new CancellationTokenSource();
@@ -41,7 +37,7 @@ public sealed class GateLoadTests(ITestOutputHelper output) : IAsyncLifetime
             while (!stopWatching.IsCancellationRequested)
             {
                 var probe = Stopwatch.StartNew();
-                watched.Add(await GateAssert.GetAsync(app));
+                watched.Add(await GateAssert.GetAsync(App));
                 slowestGet = Math.Max(slowestGet, probe.ElapsedMilliseconds);
                 await Task.Delay(100);
             }
@@ -49,11 +45,11 @@ public sealed class GateLoadTests(ITestOutputHelper output) : IAsyncLifetime
 
         var clock = Stopwatch.StartNew();
         var ids = await Task.WhenAll(Enumerable.Range(0, Jobs).Select(i =>
-            JobWaits.ExecuteTaskAsync(app, taskId, $$"""{"params": {"ms": {{150 + (i * 37 % 151)}} } }""")));
+            JobWaits.ExecuteTaskAsync(App, taskId, $$"""{"params": {"ms": {{150 + (i * 37 % 151)}} } }""")));
         var submitted = clock.Elapsed;
         Assert.Equal(Jobs, ids.Distinct().Count());
 
-        var jobs = await GateAssert.AllFinishedAsync(app, ids, TimeSpan.FromSeconds(150));
+        var jobs = await GateAssert.AllFinishedAsync(App, ids, TimeSpan.FromSeconds(150));
         var finished = clock.Elapsed;
         await stopWatching.CancelAsync();
         await watcher;
@@ -64,7 +60,7 @@ public sealed class GateLoadTests(ITestOutputHelper output) : IAsyncLifetime
         {
             foreach (var job in chunk)
             {
-                var artifact = await JobWaits.ArtifactAsync(app, job.ArtifactId!);
+                var artifact = await JobWaits.ArtifactAsync(App, job.ArtifactId!);
                 Assert.Equal(job.Id, artifact.GetProperty("job_id").GetString());
             }
         }));
@@ -86,6 +82,6 @@ public sealed class GateLoadTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal(Limit, overlap);
         Assert.All(watched, w => Assert.True(w.InUse <= Limit && w.Holders.Count <= Limit, $"gate over the limit: {w}"));
-        await GateAssert.DrainedAsync(app);
+        await GateAssert.DrainedAsync(App);
     }
 }

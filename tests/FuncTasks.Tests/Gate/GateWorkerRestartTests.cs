@@ -9,41 +9,37 @@ namespace FuncTasks.Tests.Gate;
 
 /// <summary>The durable worker dies in the middle of a batch and comes back: nothing is lost, no permit leaks.</summary>
 [Collection(DurableHeavyTests.Name)]
-public sealed class GateWorkerRestartTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class GateWorkerRestartTests(ITestOutputHelper output) : AppTests
 {
-    private AppHost app = null!;
-
-    public async Task InitializeAsync() => app = await AppHost.StartAsync(cs => new FuncTasksTestAppOptions
+    protected override FuncTasksTestAppOptions Options(string connectionString) => new()
     {
-        StorageConnectionString = cs,
+        StorageConnectionString = connectionString,
         WithDurable = true,
         ConfigureServices = GateTestFunctions.Register,
         // What the dead worker held comes back after these (backend defaults: 5 min and 5 min; test host: 10 s and 30 s).
         ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(6),
         WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(8),
-    });
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
+    };
 
     [Fact]
     public async Task WorkerKilledMidBatch_ThenStarted_EveryJobFinishes_NoneIsLost_TheLimitHolds_TheGateDrains()
     {
         const int Jobs = 24;
         const int Limit = 3;
-        await GateAssert.SetLimitAsync(app, Limit);
-        var taskId = (await app.CreateTaskAsync($$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 400} }""")).GetProperty("id").GetString()!;
-        var ids = await Task.WhenAll(Enumerable.Range(0, Jobs).Select(_ => JobWaits.ExecuteTaskAsync(app, taskId)));
+        await GateAssert.SetLimitAsync(App, Limit);
+        var taskId = (await App.CreateTaskAsync($$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 400} }""")).GetProperty("id").GetString()!;
+        var ids = await Task.WhenAll(Enumerable.Range(0, Jobs).Select(_ => JobWaits.ExecuteTaskAsync(App, taskId)));
 
         // Kill it while jobs are running (their activities' results are then lost and the activities run again elsewhere).
         List<JobRecord> atKill = [];
         await Poll.UntilAsync(async () =>
         {
-            atKill = await GateAssert.ListJobsAsync(app);
+            atKill = await GateAssert.ListJobsAsync(App);
             return atKill.Count(j => j.Status == "completed") >= 5 && atKill.Count(j => j.Status == "running") >= 2;
         }, "five jobs to complete and two to be running", TimeSpan.FromSeconds(60));
-        var durable = app.App.Durable!;
+        var durable = App.App.Durable!;
         await durable.StopWorkerAsync(); // forced: the process dies with work in hand
-        output.WriteLine($"worker killed with {Count(atKill)}; after the kill: {Count(await GateAssert.ListJobsAsync(app))}, gate {await GateAssert.GetAsync(app)}");
+        output.WriteLine($"worker killed with {Count(atKill)}; after the kill: {Count(await GateAssert.ListJobsAsync(App))}, gate {await GateAssert.GetAsync(App)}");
 
         await Task.Delay(1000);
         var clock = Stopwatch.StartNew();
@@ -53,16 +49,16 @@ public sealed class GateWorkerRestartTests(ITestOutputHelper output) : IAsyncLif
         SweepSummary? sweep = null;
         try
         {
-            jobs = await GateAssert.AllFinishedAsync(app, ids, TimeSpan.FromSeconds(60));
+            jobs = await GateAssert.AllFinishedAsync(App, ids, TimeSpan.FromSeconds(60));
         }
         catch (TimeoutException stuck)
         {
             // Whatever the engine could not finish, the sweep must (and may only fail what is really lost).
             output.WriteLine($"not all finished after the restart: {stuck.Message}");
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            sweep = await app.Services.GetRequiredService<OrphanSweeper>().SweepAsync(app.DurableClient, timeout.Token);
+            sweep = await App.Services.GetRequiredService<OrphanSweeper>().SweepAsync(App.DurableClient, timeout.Token);
             output.WriteLine($"sweep: failed {sweep.JobsFailed}, reclaimed {sweep.PermitsReclaimed}");
-            jobs = await GateAssert.AllFinishedAsync(app, ids, TimeSpan.FromSeconds(30));
+            jobs = await GateAssert.AllFinishedAsync(App, ids, TimeSpan.FromSeconds(30));
         }
 
         output.WriteLine($"after the restart: {Count(jobs)} within {clock.ElapsedMilliseconds} ms; max overlap {GateAssert.MaxOverlap(jobs)}");
@@ -71,7 +67,7 @@ public sealed class GateWorkerRestartTests(ITestOutputHelper output) : IAsyncLif
             (j.Status == "completed" && j.ArtifactId is not null) || (j.Status == "failed" && j.ErrorType == "orchestration_lost" && sweep is not null),
             $"job neither completed nor failed by the sweep: {j}"));
         Assert.True(GateAssert.MaxOverlap(jobs) <= Limit, $"more than {Limit} ran at once: {GateAssert.MaxOverlap(jobs)}");
-        await GateAssert.DrainedAsync(app);
+        await GateAssert.DrainedAsync(App);
     }
 
     private static string Count(IEnumerable<JobRecord> jobs) =>

@@ -28,20 +28,24 @@ public sealed class AppHost : IAsyncDisposable
     /// <summary>The durable client (apps started with <c>withDurable</c>).</summary>
     public Microsoft.DurableTask.Client.DurableTaskClient DurableClient => app.DurableClient;
 
-    public static async Task<AppHost> StartAsync(
+    public static Task<AppHost> StartAsync(
         IReadOnlyDictionary<string, string?>? extraSettings = null,
         Action<IServiceCollection>? configureServices = null,
-        bool withDurable = false)
-    {
-        var azurite = await SharedAzurite.GetAsync();
-        return new AppHost(await FuncTasksTestApp.StartAsync(new FuncTasksTestAppOptions
+        bool withDurable = false) =>
+        StartAsync(connectionString => Options(connectionString, extraSettings, configureServices, withDurable));
+
+    /// <summary>The options <see cref="StartAsync(IReadOnlyDictionary{string, string?}?, Action{IServiceCollection}?, bool)"/> starts an app with.</summary>
+    public static FuncTasksTestAppOptions Options(
+        string connectionString,
+        IReadOnlyDictionary<string, string?>? extraSettings = null,
+        Action<IServiceCollection>? configureServices = null,
+        bool withDurable = false) => new()
         {
-            StorageConnectionString = azurite.ConnectionString,
+            StorageConnectionString = connectionString,
             WithDurable = withDurable,
             Settings = extraSettings ?? new Dictionary<string, string?>(),
             ConfigureServices = configureServices,
-        }));
-    }
+        };
 
     /// <summary>
     /// An app with options of the test's own making (given the shared Azurite's connection string): more activity

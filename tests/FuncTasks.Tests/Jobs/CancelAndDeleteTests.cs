@@ -4,23 +4,17 @@ using Microsoft.DurableTask.Client;
 
 namespace FuncTasks.Tests.Jobs;
 
-public sealed class CancelAndDeleteTests : IAsyncLifetime
+public sealed class CancelAndDeleteTests() : AppTests(withDurable: true)
 {
-    private AppHost app = null!;
-
-    public async Task InitializeAsync() => app = await AppHost.StartAsync(withDurable: true);
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
     [Fact]
     public async Task Cancel_RunningShellJob_KillsTheProcess_AndTheJobIsCanceled()
     {
         using var probe = ProcessProbe.Sleep();
-        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "sleep {{probe.Marker}}"}""");
-        await JobWaits.UntilAsync(app, jobId, null, "running");
+        var jobId = await JobWaits.ExecuteAsync(App, $$"""{"command": "sleep {{probe.Marker}}"}""");
+        await JobWaits.UntilAsync(App, jobId, null, "running");
         await Poll.UntilAsync(() => probe.Count > 0, "the sleep to start");
 
-        using var response = await app.PostAsync($"/api/v1/jobs/{jobId}/$cancel");
+        using var response = await App.PostAsync($"/api/v1/jobs/{jobId}/$cancel");
         var job = await Json.ReadAsync(response);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal("canceled", job.GetProperty("status").GetString());
@@ -29,7 +23,7 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         await Poll.UntilAsync(() => probe.Count == 0, "the process to be killed");
         var instance = await WaitForOrchestrationAsync(jobId);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
-        var final = await JobWaits.UntilAsync(app, jobId);
+        var final = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("canceled", final.GetProperty("status").GetString());
     }
 
@@ -37,13 +31,13 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
     public async Task Cancel_PendingJob_NeverRuns()
     {
         // A limit of 1 held by a long job keeps the second one pending (waiting for a permit).
-        var blocker = await JobWaits.ExecuteAsync(app, """{"command": "sleep 30"}""");
-        await JobWaits.UntilAsync(app, blocker, null, "running");
+        var blocker = await JobWaits.ExecuteAsync(App, """{"command": "sleep 30"}""");
+        await JobWaits.UntilAsync(App, blocker, null, "running");
         await SetLimitAsync(1);
-        var waiting = await JobWaits.ExecuteAsync(app, """{"command": "echo should-not-run"}""");
-        await FuncTasks.Tests.Gate.GateAssert.UntilGateAsync(app, g => g.Waiting == 1, "the job to wait for a permit");
+        var waiting = await JobWaits.ExecuteAsync(App, """{"command": "echo should-not-run"}""");
+        await FuncTasks.Tests.Gate.GateAssert.UntilGateAsync(App, g => g.Waiting == 1, "the job to wait for a permit");
 
-        using var response = await app.PostAsync($"/api/v1/jobs/{waiting}/$cancel");
+        using var response = await App.PostAsync($"/api/v1/jobs/{waiting}/$cancel");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var instance = await WaitForOrchestrationAsync(waiting);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, instance.RuntimeStatus);
@@ -51,68 +45,68 @@ public sealed class CancelAndDeleteTests : IAsyncLifetime
         Assert.Equal("canceled", job.GetProperty("status").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, job.GetProperty("started_at").ValueKind);
 
-        using var cancelBlocker = await app.PostAsync($"/api/v1/jobs/{blocker}/$cancel");
-        await JobWaits.UntilAsync(app, blocker);
+        using var cancelBlocker = await App.PostAsync($"/api/v1/jobs/{blocker}/$cancel");
+        await JobWaits.UntilAsync(App, blocker);
     }
 
     [Fact]
     public async Task Delete_RunningJob_CancelsIt_RemovesRecordAndHistory_KeepsArtifacts()
     {
         using var probe = ProcessProbe.Sleep();
-        var jobId = await JobWaits.ExecuteAsync(app, $$"""{"command": "echo started; sleep {{probe.Marker}}"}""");
-        await JobWaits.UntilAsync(app, jobId, null, "running");
+        var jobId = await JobWaits.ExecuteAsync(App, $$"""{"command": "echo started; sleep {{probe.Marker}}"}""");
+        await JobWaits.UntilAsync(App, jobId, null, "running");
 
-        using var response = await app.DeleteAsync($"/api/v1/jobs/{jobId}");
+        using var response = await App.DeleteAsync($"/api/v1/jobs/{jobId}");
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
 
-        using var get = await app.GetAsync($"/api/v1/jobs/{jobId}");
+        using var get = await App.GetAsync($"/api/v1/jobs/{jobId}");
         await Json.AssertProblemAsync(get, 404, "not-found");
-        Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
+        Assert.Null(await App.DurableClient.GetInstanceAsync(jobId));
         await Poll.UntilAsync(() => probe.Count == 0, "the process to be killed");
     }
 
     [Fact]
     public async Task Delete_FinishedJob_RemovesRecordAndHistory_KeepsItsArtifact()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "greet_user"}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "greet_user"}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
 
-        using var response = await app.DeleteAsync($"/api/v1/jobs/{jobId}");
+        using var response = await App.DeleteAsync($"/api/v1/jobs/{jobId}");
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-        Assert.Null(await app.DurableClient.GetInstanceAsync(jobId));
-        await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!);
+        Assert.Null(await App.DurableClient.GetInstanceAsync(jobId));
+        await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!);
 
-        using var again = await app.DeleteAsync($"/api/v1/jobs/{jobId}");
+        using var again = await App.DeleteAsync($"/api/v1/jobs/{jobId}");
         await Json.AssertProblemAsync(again, 404, "not-found");
     }
 
     [Fact]
     public async Task DeleteTask_KeepsItsJobsAndArtifacts()
     {
-        var taskId = (await app.CreateTaskAsync("""{"command": "greet_user"}""")).GetProperty("id").GetString()!;
-        var jobId = await JobWaits.ExecuteTaskAsync(app, taskId);
-        var job = await JobWaits.UntilAsync(app, jobId);
-        using var delete = await app.DeleteAsync($"/api/v1/tasks/{taskId}");
+        var taskId = (await App.CreateTaskAsync("""{"command": "greet_user"}""")).GetProperty("id").GetString()!;
+        var jobId = await JobWaits.ExecuteTaskAsync(App, taskId);
+        var job = await JobWaits.UntilAsync(App, jobId);
+        using var delete = await App.DeleteAsync($"/api/v1/tasks/{taskId}");
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
         Assert.Equal("completed", (await GetJobAsync(jobId)).GetProperty("status").GetString());
-        await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!);
+        await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!);
     }
 
     private async Task<OrchestrationMetadata> WaitForOrchestrationAsync(string instanceId)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return await app.DurableClient.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
+        return await App.DurableClient.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
     }
 
     private async Task<System.Text.Json.JsonElement> GetJobAsync(string jobId)
     {
-        using var response = await app.GetAsync($"/api/v1/jobs/{jobId}");
+        using var response = await App.GetAsync($"/api/v1/jobs/{jobId}");
         return await Json.ReadAsync(response);
     }
 
     private async Task SetLimitAsync(int limit)
     {
-        using var response = await app.PutAsync("/api/v1/concurrency", $$"""{"limit": {{limit}}}""");
+        using var response = await App.PutAsync("/api/v1/concurrency", $$"""{"limit": {{limit}}}""");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }

@@ -9,23 +9,17 @@ namespace FuncTasks.Tests.Jobs;
 /// The original design's scenarios end to end: HTTP functions, the job orchestration on the real durable
 /// engine, Table and Blob storage on Azurite, real shell processes.
 /// </summary>
-public sealed class ExecutionScenarioTests : IAsyncLifetime
+public sealed class ExecutionScenarioTests() : AppTests(withDurable: true, configureServices: services =>
+    services.AddTaskFunction("explode", (Func<string, object>)(reason => throw new InvalidOperationException(reason)), "Throws."))
 {
-    private AppHost app = null!;
-
-    public async Task InitializeAsync() => app = await AppHost.StartAsync(withDurable: true, configureServices: services =>
-        services.AddTaskFunction("explode", (Func<string, object>)(reason => throw new InvalidOperationException(reason)), "Throws."));
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
     [Fact]
     public async Task GreetUser_ExecutedWithBob_CompletesWithHelloBobInItsArtifact()
     {
-        var task = await app.CreateTaskAsync("""{"command": "greet_user", "enabled": true, "params": {"name": "Alice"}}""");
+        var task = await App.CreateTaskAsync("""{"command": "greet_user", "enabled": true, "params": {"name": "Alice"}}""");
         Assert.Equal("function", task.GetProperty("task_type").GetString());
         var taskId = task.GetProperty("id").GetString();
 
-        using var response = await app.PostAsync($"/api/v1/tasks/{taskId}/$execute", """{"params": {"name": "Bob"}}""");
+        using var response = await App.PostAsync($"/api/v1/tasks/{taskId}/$execute", """{"params": {"name": "Bob"}}""");
         var accepted = await Json.ReadAsync(response);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var jobId = accepted.GetProperty("job_id").GetString()!;
@@ -42,14 +36,14 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
             Assert.StartsWith($"http://localhost/runtime/webhooks/durabletask/instances/{jobId}", durable.GetProperty(uri).GetString());
         }
 
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var job = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("completed", job.GetProperty("status").GetString());
         Assert.Equal("Bob", job.GetProperty("params").GetProperty("name").GetString());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("error").ValueKind);
         Assert.True(job.GetProperty("started_at").GetDateTimeOffset() >= job.GetProperty("submitted_at").GetDateTimeOffset());
         Assert.True(job.GetProperty("finished_at").GetDateTimeOffset() >= job.GetProperty("started_at").GetDateTimeOffset());
 
-        var artifact = await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!);
+        var artifact = await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!);
         Assert.Equal(jobId, artifact.GetProperty("job_id").GetString());
         Assert.Equal(taskId, artifact.GetProperty("task_id").GetString());
         Assert.Equal("application/json", artifact.GetProperty("content_type").GetString());
@@ -63,22 +57,22 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task GreetUser_WithoutParams_UsesTheDefault()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "greet_user"}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
-        var artifact = await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "greet_user"}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
+        var artifact = await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!);
         Assert.Equal("Hello, World!", artifact.GetProperty("data").GetProperty("result").GetProperty("message").GetString());
     }
 
     [Fact]
     public async Task ShellTask_Echo_CompletesWithStdoutAndExitCode0()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "echo 'Hello from shell!' && echo warn >&2", "env": {"X": "1"}}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "echo 'Hello from shell!' && echo warn >&2", "env": {"X": "1"}}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("completed", job.GetProperty("status").GetString());
         Assert.Equal("shell", job.GetProperty("task_type").GetString());
         Assert.Equal(0, job.GetProperty("exit_code").GetInt32());
 
-        var data = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
+        var data = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
         Assert.Equal("Hello from shell!\n", data.GetProperty("stdout").GetString());
         Assert.Equal("warn\n", data.GetProperty("stderr").GetString());
         Assert.Equal(0, data.GetProperty("exit_code").GetInt32());
@@ -88,22 +82,22 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task ShellTask_EnvFromTaskAndRequest_RequestWins()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "echo \"$A-$B\"", "env": {"A": "task", "B": "task"}}""", """{"env": {"B": "request"}}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
-        var data = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "echo \"$A-$B\"", "env": {"A": "task", "B": "task"}}""", """{"env": {"B": "request"}}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
+        var data = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
         Assert.Equal("task-request\n", data.GetProperty("stdout").GetString());
     }
 
     [Fact]
     public async Task ShellTask_NonZeroExit_FailsWithExitCodeAndStillWritesTheArtifact()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "echo partial; echo broken >&2; exit 42"}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "echo partial; echo broken >&2; exit 42"}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Equal(42, job.GetProperty("exit_code").GetInt32());
         Assert.Equal("exit_code", job.GetProperty("error").GetProperty("type").GetString());
 
-        var data = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
+        var data = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
         Assert.Equal("partial\n", data.GetProperty("stdout").GetString());
         Assert.Equal("broken\n", data.GetProperty("stderr").GetString());
         Assert.Equal(42, data.GetProperty("exit_code").GetInt32());
@@ -112,8 +106,8 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task ShellTask_Timeout_FailsWithTimeout()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "sleep 30", "timeout_seconds": 1}""");
-        var job = await JobWaits.UntilAsync(app, jobId, TimeSpan.FromSeconds(20));
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "sleep 30", "timeout_seconds": 1}""");
+        var job = await JobWaits.UntilAsync(App, jobId, TimeSpan.FromSeconds(20));
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Equal("timeout", job.GetProperty("error").GetProperty("type").GetString());
         Assert.Equal(JsonValueKind.Null, job.GetProperty("exit_code").ValueKind);
@@ -123,13 +117,13 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task FunctionThatThrows_FailsWithTypeMessageAndStack()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "explode", "params": {"reason": "boom"}}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "explode", "params": {"reason": "boom"}}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Equal("System.InvalidOperationException", job.GetProperty("error").GetProperty("type").GetString());
         Assert.Equal("boom", job.GetProperty("error").GetProperty("message").GetString());
 
-        var data = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
+        var data = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
         var error = data.GetProperty("error");
         Assert.Equal("System.InvalidOperationException", error.GetProperty("type").GetString());
         Assert.Equal("boom", error.GetProperty("message").GetString());
@@ -141,36 +135,36 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task SafeTask_CatchesItsOwnError_AndCompletes()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "safe_task", "params": {"risky_param": "  "}}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "safe_task", "params": {"risky_param": "  "}}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("completed", job.GetProperty("status").GetString());
-        var data = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
+        var data = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
         Assert.Equal("error", data.GetProperty("result").GetProperty("status").GetString());
     }
 
     [Fact]
     public async Task Add_BindsIntegers()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "add"}""", """{"params": {"a": 5, "b": 3}}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
-        var data = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "add"}""", """{"params": {"a": 5, "b": 3}}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
+        var data = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
         Assert.Equal(8, data.GetProperty("result").GetProperty("result").GetInt32());
     }
 
     [Fact]
     public async Task StoreResult_SavesAChildArtifact_LinkedToTheJobAndItsResult()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "store_result", "params": {"data": {"key": "value"}}}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "store_result", "params": {"data": {"key": "value"}}}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("completed", job.GetProperty("status").GetString());
         var resultId = job.GetProperty("artifact_id").GetString()!;
-        var result = (await JobWaits.ArtifactAsync(app, resultId)).GetProperty("data").GetProperty("result");
-        var stored = await JobWaits.ArtifactAsync(app, result.GetProperty("artifact_id").GetString()!);
+        var result = (await JobWaits.ArtifactAsync(App, resultId)).GetProperty("data").GetProperty("result");
+        var stored = await JobWaits.ArtifactAsync(App, result.GetProperty("artifact_id").GetString()!);
         Assert.Equal("value", stored.GetProperty("data").GetProperty("key").GetString());
         Assert.Equal(jobId, stored.GetProperty("job_id").GetString());
         Assert.Equal(resultId, stored.GetProperty("parent_id").GetString());
 
-        using var children = await app.GetAsync($"/api/v1/artifacts?parent_id={resultId}");
+        using var children = await App.GetAsync($"/api/v1/artifacts?parent_id={resultId}");
         var page = await Json.ReadAsync(children);
         Assert.Equal(stored.GetProperty("id").GetString(), Assert.Single(page.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
     }
@@ -178,9 +172,9 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task LongTask_ProgressIsSeenInTheStream_ThenTheStreamEnds()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "long_task", "params": {"steps": 3, "step_seconds": 0.4}}""");
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "long_task", "params": {"steps": 3, "step_seconds": 0.4}}""");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/jobs/{jobId}/$stream");
-        using var response = await app.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var response = await App.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
 
@@ -199,9 +193,9 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task Stream_OfAFinishedJob_SendsItOnceAndEnds()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "true"}""");
-        await JobWaits.UntilAsync(app, jobId);
-        using var response = await app.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/v1/jobs/{jobId}/$stream"), HttpCompletionOption.ResponseHeadersRead);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "true"}""");
+        await JobWaits.UntilAsync(App, jobId);
+        using var response = await App.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/v1/jobs/{jobId}/$stream"), HttpCompletionOption.ResponseHeadersRead);
         var events = await SseEvents.ReadAllAsync(response, TimeSpan.FromSeconds(10));
         Assert.Equal("completed", JsonDocument.Parse(Assert.Single(events).Data).RootElement.GetProperty("status").GetString());
     }
@@ -212,8 +206,8 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
         var marker = Path.Combine(Path.GetTempPath(), $"functasks-retry-{Guid.NewGuid():N}");
         try
         {
-            var jobId = await JobWaits.ExecuteAsync(app, $$$"""{"command": "echo x >> {{{marker}}}; exit 3", "retry": {"max_attempts": 3, "first_delay_seconds": 0.1, "backoff": 1}}""");
-            var job = await JobWaits.UntilAsync(app, jobId, TimeSpan.FromSeconds(60));
+            var jobId = await JobWaits.ExecuteAsync(App, $$$"""{"command": "echo x >> {{{marker}}}; exit 3", "retry": {"max_attempts": 3, "first_delay_seconds": 0.1, "backoff": 1}}""");
+            var job = await JobWaits.UntilAsync(App, jobId, TimeSpan.FromSeconds(60));
             Assert.Equal("failed", job.GetProperty("status").GetString());
             Assert.Equal(3, job.GetProperty("attempt").GetInt32());
             Assert.Equal(3, File.ReadAllLines(marker).Length);
@@ -230,11 +224,11 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
         var marker = Path.Combine(Path.GetTempPath(), $"functasks-retry-{Guid.NewGuid():N}");
         try
         {
-            var jobId = await JobWaits.ExecuteAsync(app, $$$"""{"command": "if [ -e {{{marker}}} ]; then echo second; else touch {{{marker}}}; exit 1; fi", "retry": {"max_attempts": 3, "first_delay_seconds": 0.1}}""");
-            var job = await JobWaits.UntilAsync(app, jobId, TimeSpan.FromSeconds(60));
+            var jobId = await JobWaits.ExecuteAsync(App, $$$"""{"command": "if [ -e {{{marker}}} ]; then echo second; else touch {{{marker}}}; exit 1; fi", "retry": {"max_attempts": 3, "first_delay_seconds": 0.1}}""");
+            var job = await JobWaits.UntilAsync(App, jobId, TimeSpan.FromSeconds(60));
             Assert.Equal("completed", job.GetProperty("status").GetString());
             Assert.Equal(2, job.GetProperty("attempt").GetInt32());
-            var data = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
+            var data = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
             Assert.Equal("second\n", data.GetProperty("stdout").GetString());
         }
         finally
@@ -246,15 +240,15 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task LargeOutput_IsKeptWhole_InChildArtifacts()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "head -c 300000 /dev/zero | tr '\\0' 'a'; echo end"}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "head -c 300000 /dev/zero | tr '\\0' 'a'; echo end"}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("completed", job.GetProperty("status").GetString());
-        var data = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
+        var data = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
         Assert.True(data.GetProperty("truncated").GetBoolean());
         Assert.EndsWith("end\n", data.GetProperty("stdout").GetString());
         var fullId = data.GetProperty("stdout_artifact_id").GetString();
 
-        using var download = await app.GetAsync($"/api/v1/artifacts/{fullId}/$download");
+        using var download = await App.GetAsync($"/api/v1/artifacts/{fullId}/$download");
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal("text/plain", download.Content.Headers.ContentType?.MediaType);
         Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
@@ -265,13 +259,13 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task Jobs_ListNewestFirst_FilteredByStatusAndTask()
     {
-        var taskId = (await app.CreateTaskAsync("""{"command": "true"}""")).GetProperty("id").GetString()!;
-        var first = await JobWaits.ExecuteTaskAsync(app, taskId);
-        var second = await JobWaits.ExecuteTaskAsync(app, taskId);
-        var other = await JobWaits.ExecuteAsync(app, """{"command": "exit 1"}""");
-        await JobWaits.UntilAsync(app, first);
-        await JobWaits.UntilAsync(app, second);
-        await JobWaits.UntilAsync(app, other);
+        var taskId = (await App.CreateTaskAsync("""{"command": "true"}""")).GetProperty("id").GetString()!;
+        var first = await JobWaits.ExecuteTaskAsync(App, taskId);
+        var second = await JobWaits.ExecuteTaskAsync(App, taskId);
+        var other = await JobWaits.ExecuteAsync(App, """{"command": "exit 1"}""");
+        await JobWaits.UntilAsync(App, first);
+        await JobWaits.UntilAsync(App, second);
+        await JobWaits.UntilAsync(App, other);
 
         Assert.Equal([second, first], await IdsAsync($"/api/v1/jobs?task_id={taskId}"));
         Assert.Equal([other, second, first], await IdsAsync("/api/v1/jobs"));
@@ -283,20 +277,20 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task Artifacts_ListFilterGetDownloadDelete()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "greet_user"}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "greet_user"}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
         var artifactId = job.GetProperty("artifact_id").GetString()!;
 
         Assert.Equal([artifactId], await IdsAsync($"/api/v1/artifacts?job_id={jobId}"));
         Assert.Equal([artifactId], await IdsAsync($"/api/v1/artifacts?task_id={job.GetProperty("task_id").GetString()}"));
-        using (var list = await app.GetAsync("/api/v1/artifacts"))
+        using (var list = await App.GetAsync("/api/v1/artifacts"))
         {
             var item = (await Json.ReadAsync(list)).GetProperty("items")[0];
             Assert.False(item.TryGetProperty("data", out _), "lists carry metadata only");
             Assert.True(item.GetProperty("size_bytes").GetInt64() > 0);
         }
 
-        using (var download = await app.GetAsync($"/api/v1/artifacts/{artifactId}/$download"))
+        using (var download = await App.GetAsync($"/api/v1/artifacts/{artifactId}/$download"))
         {
             Assert.Equal("application/json", download.Content.Headers.ContentType?.MediaType);
             Assert.Contains(artifactId, download.Content.Headers.ContentDisposition?.FileName, StringComparison.Ordinal);
@@ -304,24 +298,24 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
             Assert.Equal("Hello, World!", content.GetProperty("result").GetProperty("message").GetString());
         }
 
-        using (var delete = await app.DeleteAsync($"/api/v1/artifacts/{artifactId}"))
+        using (var delete = await App.DeleteAsync($"/api/v1/artifacts/{artifactId}"))
         {
             Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
         }
 
-        using (var gone = await app.GetAsync($"/api/v1/artifacts/{artifactId}"))
+        using (var gone = await App.GetAsync($"/api/v1/artifacts/{artifactId}"))
         {
             await Json.AssertProblemAsync(gone, 404, "not-found");
         }
 
-        using var again = await app.DeleteAsync($"/api/v1/artifacts/{artifactId}");
+        using var again = await App.DeleteAsync($"/api/v1/artifacts/{artifactId}");
         await Json.AssertProblemAsync(again, 404, "not-found");
     }
 
     [Fact]
     public async Task Functions_ListsTheSamplesWithParametersAndInjectedTypes()
     {
-        using var response = await app.GetAsync("/api/v1/tasks/$functions");
+        using var response = await App.GetAsync("/api/v1/tasks/$functions");
         var body = await Json.ReadAsync(response);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var functions = body.GetProperty("items").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
@@ -348,18 +342,18 @@ public sealed class ExecutionScenarioTests : IAsyncLifetime
     [Fact]
     public async Task ProcessData_InjectedServicesWork()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "process_data"}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "process_data"}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("completed", job.GetProperty("status").GetString());
-        var result = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data").GetProperty("result");
+        var result = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data").GetProperty("result");
         Assert.Equal("complete", result.GetProperty("status").GetString());
-        var note = await JobWaits.ArtifactAsync(app, result.GetProperty("note_artifact_id").GetString()!);
+        var note = await JobWaits.ArtifactAsync(App, result.GetProperty("note_artifact_id").GetString()!);
         Assert.Equal(jobId, note.GetProperty("data").GetProperty("job_id").GetString());
     }
 
     private async Task<List<string>> IdsAsync(string path)
     {
-        using var response = await app.GetAsync(path);
+        using var response = await App.GetAsync(path);
         var page = await Json.ReadAsync(response);
         Assert.True(response.StatusCode == HttpStatusCode.OK, page.ToString());
         return page.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).ToList();

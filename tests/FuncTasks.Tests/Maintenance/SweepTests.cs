@@ -18,14 +18,8 @@ namespace FuncTasks.Tests.Maintenance;
 /// The sweep on the real durable engine: it disables orphaned function tasks, fails jobs whose orchestration is
 /// gone, returns permits of finished or vanished jobs, and a second run changes nothing.
 /// </summary>
-public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class SweepTests(ITestOutputHelper output) : AppTests(withDurable: true, configureServices: GateTestFunctions.Register)
 {
-    private AppHost app = null!;
-
-    public async Task InitializeAsync() => app = await AppHost.StartAsync(withDurable: true, configureServices: GateTestFunctions.Register);
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
     [Fact]
     public async Task OrphanedFunctionTask_IsListedAndDisabledWithAReason_OnlyOnce()
     {
@@ -33,7 +27,7 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         await using var withGhost = await AppHost.StartAsync(cs => new FuncTasksTestAppOptions
         {
             StorageConnectionString = cs,
-            Prefix = app.Prefix,
+            Prefix = App.Prefix,
             ConfigureServices = s => s.AddTaskFunctionForTest("sweep_ghost"),
         });
         var ghost = (await withGhost.CreateTaskAsync("""{"command": "sweep_ghost"}""")).GetProperty("id").GetString()!;
@@ -41,7 +35,7 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         var shell = (await withGhost.CreateTaskAsync("""{"command": "echo hi"}""")).GetProperty("id").GetString()!;
         Assert.Equal(0, (await OrphanedAsync(withGhost)).GetProperty("count").GetInt32());
 
-        var orphaned = await OrphanedAsync(app);
+        var orphaned = await OrphanedAsync(App);
         Assert.Equal(1, orphaned.GetProperty("count").GetInt32());
         Assert.Equal(ghost, Assert.Single(orphaned.GetProperty("orphaned_tasks").EnumerateArray()).GetProperty("id").GetString());
 
@@ -58,7 +52,7 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True((await GetTaskAsync(greet)).Task.GetProperty("enabled").GetBoolean());
         Assert.True((await GetTaskAsync(shell)).Task.GetProperty("enabled").GetBoolean());
 
-        using (var execute = await app.PostAsync($"/api/v1/tasks/{ghost}/$execute"))
+        using (var execute = await App.PostAsync($"/api/v1/tasks/{ghost}/$execute"))
         {
             await Json.AssertProblemAsync(execute, 409, "task-disabled");
         }
@@ -66,14 +60,14 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         var second = await SweepAsync();
         Assert.Equal((0, 0, 0), (second.TasksDisabled, second.JobsFailed, second.PermitsReclaimed));
         Assert.Equal(etag, (await GetTaskAsync(ghost)).ETag); // not written again
-        Assert.Equal(1, (await OrphanedAsync(app)).GetProperty("count").GetInt32()); // still orphaned, now disabled
-        await GateAssert.DrainedAsync(app);
+        Assert.Equal(1, (await OrphanedAsync(App)).GetProperty("count").GetInt32()); // still orphaned, now disabled
+        await GateAssert.DrainedAsync(App);
     }
 
     [Fact]
     public async Task JobsWhoseOrchestrationIsGone_AreFailed_FreshOnesAndLiveOnesAreLeftAlone()
     {
-        var jobs = app.Services.GetRequiredService<JobStore>();
+        var jobs = App.Services.GetRequiredService<JobStore>();
         var now = DateTimeOffset.UtcNow;
 
         // Records that say pending or running while no orchestration exists (accepted long ago).
@@ -83,13 +77,13 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         var fresh = await CreateRecordAsync(jobs, JobStatus.Pending, now, null);
 
         // A real job whose orchestration completed, but whose record says running again (a lost last write).
-        var done = await JobWaits.ExecuteAsync(app, """{"command": "greet_user"}""");
-        await JobWaits.UntilAsync(app, done);
+        var done = await JobWaits.ExecuteAsync(App, """{"command": "greet_user"}""");
+        await JobWaits.UntilAsync(App, done);
         await jobs.UpdateAsync(done, j => j with { Status = JobStatus.Running, FinishedAt = null }, CancellationToken.None);
 
         // A job that is really running: not touched.
-        var live = await JobWaits.ExecuteAsync(app, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 60000} }""");
-        await JobWaits.UntilAsync(app, live, null, "running");
+        var live = await JobWaits.ExecuteAsync(App, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 60000} }""");
+        await JobWaits.UntilAsync(App, live, null, "running");
 
         var first = await SweepAsync();
         output.WriteLine($"sweep: {JsonSerializer.Serialize(first)}");
@@ -97,58 +91,58 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(3, first.JobsFailed);
         foreach (var id in new[] { lostRunning, lostPending, done })
         {
-            var job = await GateAssert.GetJobAsync(app, id);
+            var job = await GateAssert.GetJobAsync(App, id);
             Assert.Equal("failed", job.Status);
             Assert.Equal("orchestration_lost", job.ErrorType);
             Assert.NotNull(job.FinishedAt);
         }
 
-        Assert.Equal("pending", (await GateAssert.GetJobAsync(app, fresh)).Status);
-        Assert.Equal("running", (await GateAssert.GetJobAsync(app, live)).Status);
-        Assert.Contains(live, (await GateAssert.GetAsync(app)).Holders);
+        Assert.Equal("pending", (await GateAssert.GetJobAsync(App, fresh)).Status);
+        Assert.Equal("running", (await GateAssert.GetJobAsync(App, live)).Status);
+        Assert.Contains(live, (await GateAssert.GetAsync(App)).Holders);
 
         var second = await SweepAsync();
         Assert.Equal((0, 0, 0), (second.TasksDisabled, second.JobsFailed, second.PermitsReclaimed));
 
-        using (var delete = await app.DeleteAsync($"/api/v1/jobs/{fresh}"))
+        using (var delete = await App.DeleteAsync($"/api/v1/jobs/{fresh}"))
         {
             Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
         }
 
-        using (var cancel = await app.PostAsync($"/api/v1/jobs/{live}/$cancel"))
+        using (var cancel = await App.PostAsync($"/api/v1/jobs/{live}/$cancel"))
         {
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         }
 
-        await GateAssert.DrainedAsync(app);
+        await GateAssert.DrainedAsync(App);
     }
 
     [Fact]
     public async Task PermitsOfFinishedOrUnknownJobs_AreReclaimed_LiveHoldersKeepTheirs_OnlyOnce()
     {
-        await GateAssert.SetLimitAsync(app, 3);
-        var live = await JobWaits.ExecuteAsync(app, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 60000} }""");
-        await JobWaits.UntilAsync(app, live, null, "running");
-        var finished = await JobWaits.ExecuteAsync(app, """{"command": "greet_user"}""");
-        Assert.Equal("completed", (await JobWaits.UntilAsync(app, finished)).GetProperty("status").GetString());
+        await GateAssert.SetLimitAsync(App, 3);
+        var live = await JobWaits.ExecuteAsync(App, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 60000} }""");
+        await JobWaits.UntilAsync(App, live, null, "running");
+        var finished = await JobWaits.ExecuteAsync(App, """{"command": "greet_user"}""");
+        Assert.Equal("completed", (await JobWaits.UntilAsync(App, finished)).GetProperty("status").GetString());
         // Its orchestration returns the permit after the record says completed: wait for that, or it would release the fake one below.
         using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            await app.DurableClient.WaitForInstanceCompletionAsync(finished, wait.Token);
+            await App.DurableClient.WaitForInstanceCompletionAsync(finished, wait.Token);
         }
 
-        await GateAssert.UntilGateAsync(app, g => g is { InUse: 1, Waiting: 0 }, "the finished job's own release");
+        await GateAssert.UntilGateAsync(App, g => g is { InUse: 1, Waiting: 0 }, "the finished job's own release");
         var unknown = UlidIds.New(TimeProvider.System);
         var unknownWaiter = UlidIds.New(TimeProvider.System);
 
         // Permits a lost release left behind: a finished job and a job that never existed hold one each; a third queues.
         foreach (var id in new[] { finished, unknown, unknownWaiter })
         {
-            await app.DurableClient.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, id);
+            await App.DurableClient.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, id);
         }
 
-        await GateAssert.UntilGateAsync(app, g => g is { InUse: 3, Waiting: 1 }, "the leaked permits to show");
-        Assert.Equal(new[] { live, finished, unknown }.Order(StringComparer.Ordinal), (await GateAssert.GetAsync(app)).Holders);
+        await GateAssert.UntilGateAsync(App, g => g is { InUse: 3, Waiting: 1 }, "the leaked permits to show");
+        Assert.Equal(new[] { live, finished, unknown }.Order(StringComparer.Ordinal), (await GateAssert.GetAsync(App)).Holders);
 
         var first = await SweepAsync();
         output.WriteLine($"sweep: {JsonSerializer.Serialize(first)}");
@@ -160,30 +154,30 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         var second = await SweepAsync();
         Assert.Equal((0, 0, 0), (second.TasksDisabled, second.JobsFailed, second.PermitsReclaimed));
 
-        await GateAssert.UntilGateAsync(app, g => g is { InUse: 1, Waiting: 0 }, "the leaked permits to be returned");
-        Assert.Equal([live], (await GateAssert.GetAsync(app)).Holders);
-        Assert.Equal("running", (await GateAssert.GetJobAsync(app, live)).Status);
+        await GateAssert.UntilGateAsync(App, g => g is { InUse: 1, Waiting: 0 }, "the leaked permits to be returned");
+        Assert.Equal([live], (await GateAssert.GetAsync(App)).Holders);
+        Assert.Equal("running", (await GateAssert.GetJobAsync(App, live)).Status);
 
-        using (var cancel = await app.PostAsync($"/api/v1/jobs/{live}/$cancel"))
+        using (var cancel = await App.PostAsync($"/api/v1/jobs/{live}/$cancel"))
         {
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         }
 
-        await GateAssert.DrainedAsync(app);
+        await GateAssert.DrainedAsync(App);
     }
 
     [Fact]
     public async Task FinishedWakeUpOrchestrations_ArePurged()
     {
-        await GateAssert.SetLimitAsync(app, 1);
+        await GateAssert.SetLimitAsync(App, 1);
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            ids.Add(await JobWaits.ExecuteAsync(app, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 300} }"""));
+            ids.Add(await JobWaits.ExecuteAsync(App, $$"""{"command": "{{GateTestFunctions.Nap}}", "params": {"ms": 300} }"""));
         }
 
-        await GateAssert.AllFinishedAsync(app, ids, TimeSpan.FromSeconds(60));
-        await GateAssert.DrainedAsync(app);
+        await GateAssert.AllFinishedAsync(App, ids, TimeSpan.FromSeconds(60));
+        await GateAssert.DrainedAsync(App);
         var wakers = await WakerIdsAsync();
         Assert.NotEmpty(wakers); // at limit 1 the later jobs waited and were told by a waker
 
@@ -192,14 +186,14 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Empty(await WakerIdsAsync());
         foreach (var id in ids)
         {
-            Assert.NotNull(await app.DurableClient.GetInstanceAsync(id)); // the jobs keep their history
+            Assert.NotNull(await App.DurableClient.GetInstanceAsync(id)); // the jobs keep their history
         }
     }
 
     private async Task<List<string>> WakerIdsAsync()
     {
         var ids = new List<string>();
-        await foreach (var instance in app.DurableClient.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = PermitWaker.InstanceIdPrefix }))
+        await foreach (var instance in App.DurableClient.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = PermitWaker.InstanceIdPrefix }))
         {
             ids.Add(instance.InstanceId);
         }
@@ -210,7 +204,7 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task<SweepSummary> SweepAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return await app.Services.GetRequiredService<OrphanSweeper>().SweepAsync(app.DurableClient, timeout.Token);
+        return await App.Services.GetRequiredService<OrphanSweeper>().SweepAsync(App.DurableClient, timeout.Token);
     }
 
     private static async Task<JsonElement> OrphanedAsync(AppHost host)
@@ -223,7 +217,7 @@ public sealed class SweepTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<(JsonElement Task, string? ETag)> GetTaskAsync(string id)
     {
-        using var response = await app.GetAsync($"/api/v1/tasks/{id}");
+        using var response = await App.GetAsync($"/api/v1/tasks/{id}");
         var body = await Json.ReadAsync(response);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (body, response.Headers.ETag?.Tag);

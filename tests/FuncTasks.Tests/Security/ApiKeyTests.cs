@@ -4,25 +4,19 @@ using FuncTasks.Tests.Infrastructure;
 namespace FuncTasks.Tests.Security;
 
 /// <summary>The optional X-API-Key requirement, on top of the host's function keys.</summary>
-public sealed class ApiKeyTests : IAsyncLifetime
+public sealed class ApiKeyTests() : AppTests(new Dictionary<string, string?>
 {
-    private AppHost app = null!;
-
-    public async Task InitializeAsync() => app = await AppHost.StartAsync(new Dictionary<string, string?>
-    {
-        ["FuncTasks:Security:ApiKeys"] = " first-key-0123456789 , second-key-abcdef ",
-    });
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
+    ["FuncTasks:Security:ApiKeys"] = " first-key-0123456789 , second-key-abcdef ",
+})
+{
     [Fact]
     public async Task NoKey_Is401Problem_AndChangesNothing()
     {
-        var before = await app.SnapshotAsync();
-        using var response = await app.PostAsync("/api/v1/tasks", """{"command": "true"}""");
+        var before = await App.SnapshotAsync();
+        using var response = await App.PostAsync("/api/v1/tasks", """{"command": "true"}""");
         var problem = await Json.AssertProblemAsync(response, 401, "unauthorized");
         Assert.Contains("X-API-Key", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(before, await app.SnapshotAsync());
+        Assert.Equal(before, await App.SnapshotAsync());
     }
 
     [Theory]
@@ -32,7 +26,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
     [InlineData("FIRST-KEY-0123456789")]
     public async Task WrongKey_Is401_AndTheKeyIsNotEchoed(string key)
     {
-        using var response = await app.SendAsync(HttpMethod.Get, "/api/v1/tasks", null, h => h.Add("X-API-Key", key));
+        using var response = await App.SendAsync(HttpMethod.Get, "/api/v1/tasks", null, h => h.Add("X-API-Key", key));
         var problem = await Json.AssertProblemAsync(response, 401, "unauthorized");
         Assert.DoesNotContain(key, problem.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain("first-key", problem.GetRawText(), StringComparison.Ordinal);
@@ -43,21 +37,21 @@ public sealed class ApiKeyTests : IAsyncLifetime
     [InlineData("second-key-abcdef")]
     public async Task EitherConfiguredKey_IsAccepted(string key)
     {
-        using var response = await app.SendAsync(HttpMethod.Get, "/api/v1/tasks", null, h => h.Add("X-API-Key", key));
+        using var response = await App.SendAsync(HttpMethod.Get, "/api/v1/tasks", null, h => h.Add("X-API-Key", key));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
     public async Task TwoKeyHeaders_Are401()
     {
-        using var response = await app.SendAsync(HttpMethod.Get, "/api/v1/tasks", null, h => h.Add("X-API-Key", ["first-key-0123456789", "second-key-abcdef"]));
+        using var response = await App.SendAsync(HttpMethod.Get, "/api/v1/tasks", null, h => h.Add("X-API-Key", ["first-key-0123456789", "second-key-abcdef"]));
         await Json.AssertProblemAsync(response, 401, "unauthorized");
     }
 
     [Fact]
     public async Task Health_NeedsNoKey()
     {
-        using var response = await app.GetAsync("/api/health");
+        using var response = await App.GetAsync("/api/health");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -69,7 +63,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
             var path = "/api/" + System.Text.RegularExpressions.Regex.Replace(function.Route, @"\{id[^}]*\}", NUlid.Ulid.NewUlid().ToString());
             foreach (var method in function.Methods)
             {
-                using var response = await app.SendAsync(new HttpMethod(method), path);
+                using var response = await App.SendAsync(new HttpMethod(method), path);
                 Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path} answered {(int)response.StatusCode}");
             }
         }

@@ -4,22 +4,16 @@ using FuncTasks.Tests.Infrastructure;
 namespace FuncTasks.Tests.Security;
 
 /// <summary>Shell tasks switched off: creating or executing one is a clear 403, never a silent no-op.</summary>
-public sealed class ShellDisabledTests : IAsyncLifetime
+public sealed class ShellDisabledTests() : AppTests(new Dictionary<string, string?> { ["FuncTasks:Shell:Enabled"] = "false" }, withDurable: true)
 {
-    private AppHost app = null!;
-
-    public async Task InitializeAsync() => app = await AppHost.StartAsync(new Dictionary<string, string?> { ["FuncTasks:Shell:Enabled"] = "false" }, withDurable: true);
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
     [Fact]
     public async Task CreateShellTask_Is403_AndStoresNothing()
     {
-        var before = await app.SnapshotAsync();
-        using var response = await app.PostAsync("/api/v1/tasks", """{"command": "echo hi"}""");
+        var before = await App.SnapshotAsync();
+        using var response = await App.PostAsync("/api/v1/tasks", """{"command": "echo hi"}""");
         var problem = await Json.AssertProblemAsync(response, 403, "shell-disabled");
         Assert.Contains("FuncTasks:Shell:Enabled", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal(before, await app.SnapshotAsync());
+        Assert.Equal(before, await App.SnapshotAsync());
     }
 
     [Fact]
@@ -28,37 +22,31 @@ public sealed class ShellDisabledTests : IAsyncLifetime
         // The task was stored when shell tasks were on (same tables, another instance of the app).
         await using var enabled = await AppHost.StartAsync(new Dictionary<string, string?>
         {
-            ["FuncTasks:Storage:TablePrefix"] = app.Prefix,
+            ["FuncTasks:Storage:TablePrefix"] = App.Prefix,
         });
         var taskId = (await enabled.CreateTaskAsync("""{"command": "echo hi"}""")).GetProperty("id").GetString();
 
-        var before = await app.SnapshotAsync();
-        using var response = await app.PostAsync($"/api/v1/tasks/{taskId}/$execute");
+        var before = await App.SnapshotAsync();
+        using var response = await App.PostAsync($"/api/v1/tasks/{taskId}/$execute");
         await Json.AssertProblemAsync(response, 403, "shell-disabled");
-        Assert.Equal(before, await app.SnapshotAsync());
+        Assert.Equal(before, await App.SnapshotAsync());
     }
 
     [Fact]
     public async Task FunctionTasks_StillRun()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "greet_user"}""");
-        Assert.Equal("completed", (await JobWaits.UntilAsync(app, jobId)).GetProperty("status").GetString());
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "greet_user"}""");
+        Assert.Equal("completed", (await JobWaits.UntilAsync(App, jobId)).GetProperty("status").GetString());
     }
 }
 
 /// <summary>An executable allow-list: commands run without a shell, their executable must be listed, shell syntax is refused.</summary>
-public sealed class ShellAllowListTests : IAsyncLifetime
+public sealed class ShellAllowListTests() : AppTests(new Dictionary<string, string?>
 {
-    private AppHost app = null!;
-
-    public async Task InitializeAsync() => app = await AppHost.StartAsync(new Dictionary<string, string?>
-    {
-        ["FuncTasks:Shell:Enabled"] = "true",
-        ["FuncTasks:Shell:AllowedExecutables"] = "echo, printf",
-    }, withDurable: true);
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
+    ["FuncTasks:Shell:Enabled"] = "true",
+    ["FuncTasks:Shell:AllowedExecutables"] = "echo, printf",
+}, withDurable: true)
+{
     public static TheoryData<string> Injections => new()
     {
         "echo hi; rm -rf /tmp/x",
@@ -80,10 +68,10 @@ public sealed class ShellAllowListTests : IAsyncLifetime
     [MemberData(nameof(Injections))]
     public async Task ShellSyntax_IsRefusedAtCreate_With400(string command)
     {
-        var before = await app.SnapshotAsync();
-        using var response = await app.PostAsync("/api/v1/tasks", System.Text.Json.JsonSerializer.Serialize(new { command }));
+        var before = await App.SnapshotAsync();
+        using var response = await App.PostAsync("/api/v1/tasks", System.Text.Json.JsonSerializer.Serialize(new { command }));
         await Json.AssertProblemAsync(response, 400, "validation-failed", "command");
-        Assert.Equal(before, await app.SnapshotAsync());
+        Assert.Equal(before, await App.SnapshotAsync());
     }
 
     [Theory]
@@ -94,7 +82,7 @@ public sealed class ShellAllowListTests : IAsyncLifetime
     [InlineData("ECHO hi")]
     public async Task ExecutableNotOnTheList_Is403(string command)
     {
-        using var response = await app.PostAsync("/api/v1/tasks", System.Text.Json.JsonSerializer.Serialize(new { command }));
+        using var response = await App.PostAsync("/api/v1/tasks", System.Text.Json.JsonSerializer.Serialize(new { command }));
         await Json.AssertProblemAsync(response, 403, "executable-not-allowed");
     }
 
@@ -104,17 +92,17 @@ public sealed class ShellAllowListTests : IAsyncLifetime
     [InlineData("echo trailing\\")]
     public async Task UnbalancedQuoting_Is400(string command)
     {
-        using var response = await app.PostAsync("/api/v1/tasks", System.Text.Json.JsonSerializer.Serialize(new { command }));
+        using var response = await App.PostAsync("/api/v1/tasks", System.Text.Json.JsonSerializer.Serialize(new { command }));
         await Json.AssertProblemAsync(response, 400, "validation-failed", "command");
     }
 
     [Fact]
     public async Task AllowedCommand_RunsWithoutAShell_ArgumentsVerbatim()
     {
-        var jobId = await JobWaits.ExecuteAsync(app, """{"command": "printf '%s,' \"two  words\" '$HOME' *"}""");
-        var job = await JobWaits.UntilAsync(app, jobId);
+        var jobId = await JobWaits.ExecuteAsync(App, """{"command": "printf '%s,' \"two  words\" '$HOME' *"}""");
+        var job = await JobWaits.UntilAsync(App, jobId);
         Assert.Equal("completed", job.GetProperty("status").GetString());
-        var data = (await JobWaits.ArtifactAsync(app, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
+        var data = (await JobWaits.ArtifactAsync(App, job.GetProperty("artifact_id").GetString()!)).GetProperty("data");
         // No shell: no variable expansion, no globbing, quotes only group words.
         Assert.Equal("two  words,$HOME,*,", data.GetProperty("stdout").GetString());
     }
@@ -124,14 +112,14 @@ public sealed class ShellAllowListTests : IAsyncLifetime
     {
         await using var open = await AppHost.StartAsync(new Dictionary<string, string?>
         {
-            ["FuncTasks:Storage:TablePrefix"] = app.Prefix,
+            ["FuncTasks:Storage:TablePrefix"] = App.Prefix,
             ["FuncTasks:Shell:Enabled"] = "true",
         });
         var taskId = (await open.CreateTaskAsync("""{"command": "echo hi; id"}""")).GetProperty("id").GetString();
 
-        var before = await app.SnapshotAsync();
-        using var response = await app.PostAsync($"/api/v1/tasks/{taskId}/$execute");
+        var before = await App.SnapshotAsync();
+        using var response = await App.PostAsync($"/api/v1/tasks/{taskId}/$execute");
         await Json.AssertProblemAsync(response, 400, "validation-failed", "command");
-        Assert.Equal(before, await app.SnapshotAsync());
+        Assert.Equal(before, await App.SnapshotAsync());
     }
 }

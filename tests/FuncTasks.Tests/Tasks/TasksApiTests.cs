@@ -5,18 +5,12 @@ using FuncTasks.Tests.Infrastructure;
 namespace FuncTasks.Tests.Tasks;
 
 /// <summary>The Tasks table of the contract: success paths, headers, paging and filters.</summary>
-public sealed class TasksApiTests : IAsyncLifetime
+public sealed class TasksApiTests : AppTests
 {
-    private AppHost app = null!;
-
-    public async Task InitializeAsync() => app = await AppHost.StartAsync();
-
-    public async Task DisposeAsync() => await app.DisposeAsync();
-
     [Fact]
     public async Task Create_ShellCommand_Returns201WithLocationETagAndEveryField()
     {
-        using var response = await app.PostAsync("/api/v1/tasks", """{"command": "echo 'Hello from shell!'", "tags": ["nightly", "ops_1"], "env": {"GREETING": "hi"}}""");
+        using var response = await App.PostAsync("/api/v1/tasks", """{"command": "echo 'Hello from shell!'", "tags": ["nightly", "ops_1"], "env": {"GREETING": "hi"}}""");
         var task = await Json.ReadAsync(response);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -43,17 +37,17 @@ public sealed class TasksApiTests : IAsyncLifetime
     public async Task Create_WithClientUlid_KeepsIt_InUpperCase()
     {
         var id = NUlid.Ulid.NewUlid().ToString();
-        var task = await app.CreateTaskAsync($$"""{"id": "{{id.ToLowerInvariant()}}", "command": "true"}""");
+        var task = await App.CreateTaskAsync($$"""{"id": "{{id.ToLowerInvariant()}}", "command": "true"}""");
         Assert.Equal(id, task.GetProperty("id").GetString());
 
-        using var get = await app.GetAsync($"/api/v1/tasks/{id}");
+        using var get = await App.GetAsync($"/api/v1/tasks/{id}");
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
     }
 
     [Fact]
     public async Task Create_WithTimeoutAndRetry_StoresThem_WithRetryDefaults()
     {
-        var task = await app.CreateTaskAsync("""{"command": "sleep 1", "timeout_seconds": 30, "retry": {"max_attempts": 3}}""");
+        var task = await App.CreateTaskAsync("""{"command": "sleep 1", "timeout_seconds": 30, "retry": {"max_attempts": 3}}""");
         Assert.Equal(30, task.GetProperty("timeout_seconds").GetInt32());
         var retry = task.GetProperty("retry");
         Assert.Equal(3, retry.GetProperty("max_attempts").GetInt32());
@@ -64,10 +58,10 @@ public sealed class TasksApiTests : IAsyncLifetime
     [Fact]
     public async Task Get_ReturnsTheStoredTask_WithTheSameETag()
     {
-        using var created = await app.PostAsync("/api/v1/tasks", """{"command": "ls -la", "enabled": false}""");
+        using var created = await App.PostAsync("/api/v1/tasks", """{"command": "ls -la", "enabled": false}""");
         var task = await Json.ReadAsync(created);
 
-        using var response = await app.GetAsync($"/api/v1/tasks/{task.GetProperty("id").GetString()}");
+        using var response = await App.GetAsync($"/api/v1/tasks/{task.GetProperty("id").GetString()}");
         var fetched = await Json.ReadAsync(response);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -79,19 +73,19 @@ public sealed class TasksApiTests : IAsyncLifetime
     [Fact]
     public async Task Get_LowercaseId_FindsTheTask()
     {
-        var task = await app.CreateTaskAsync("""{"command": "true"}""");
-        using var response = await app.GetAsync($"/api/v1/tasks/{task.GetProperty("id").GetString()!.ToLowerInvariant()}");
+        var task = await App.CreateTaskAsync("""{"command": "true"}""");
+        using var response = await App.GetAsync($"/api/v1/tasks/{task.GetProperty("id").GetString()!.ToLowerInvariant()}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
     public async Task Put_ReplacesWritableFields_KeepsIdAndCreatedAt_MovesUpdatedAt()
     {
-        var task = await app.CreateTaskAsync("""{"command": "echo one", "tags": ["a"], "timeout_seconds": 10}""");
+        var task = await App.CreateTaskAsync("""{"command": "echo one", "tags": ["a"], "timeout_seconds": 10}""");
         var id = task.GetProperty("id").GetString();
         await Task.Delay(5);
 
-        using var response = await app.PutAsync($"/api/v1/tasks/{id}", """{"command": "echo two", "enabled": false}""");
+        using var response = await App.PutAsync($"/api/v1/tasks/{id}", """{"command": "echo two", "enabled": false}""");
         var replaced = await Json.ReadAsync(response);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -104,7 +98,7 @@ public sealed class TasksApiTests : IAsyncLifetime
         Assert.True(string.CompareOrdinal(replaced.GetProperty("updated_at").GetString(), task.GetProperty("updated_at").GetString()) > 0);
         Assert.NotNull(response.Headers.ETag);
 
-        using var get = await app.GetAsync($"/api/v1/tasks/{id}");
+        using var get = await App.GetAsync($"/api/v1/tasks/{id}");
         Assert.Equal(replaced.GetRawText(), (await Json.ReadAsync(get)).GetRawText());
         Assert.Equal(response.Headers.ETag, get.Headers.ETag);
     }
@@ -112,11 +106,11 @@ public sealed class TasksApiTests : IAsyncLifetime
     [Fact]
     public async Task Put_AcceptsTheTaskAsReturnedByGet_RoundTrip()
     {
-        var task = await app.CreateTaskAsync("""{"command": "echo one"}""");
+        var task = await App.CreateTaskAsync("""{"command": "echo one"}""");
         var id = task.GetProperty("id").GetString();
         var edited = task.GetRawText().Replace("echo one", "echo edited", StringComparison.Ordinal);
 
-        using var response = await app.PutAsync($"/api/v1/tasks/{id}", edited);
+        using var response = await App.PutAsync($"/api/v1/tasks/{id}", edited);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("echo edited", (await Json.ReadAsync(response)).GetProperty("command").GetString());
     }
@@ -124,22 +118,22 @@ public sealed class TasksApiTests : IAsyncLifetime
     [Fact]
     public async Task Put_WithMatchingIfMatch_Succeeds_AndStaleIfMatch_Is412()
     {
-        using var created = await app.PostAsync("/api/v1/tasks", """{"command": "echo v1"}""");
+        using var created = await App.PostAsync("/api/v1/tasks", """{"command": "echo v1"}""");
         var id = (await Json.ReadAsync(created)).GetProperty("id").GetString();
         var firstETag = created.Headers.ETag!.ToString();
 
-        using var first = await app.SendAsync(HttpMethod.Put, $"/api/v1/tasks/{id}", """{"command": "echo v2"}""",
+        using var first = await App.SendAsync(HttpMethod.Put, $"/api/v1/tasks/{id}", """{"command": "echo v2"}""",
             h => h.TryAddWithoutValidation("If-Match", firstETag));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.NotEqual(firstETag, first.Headers.ETag!.ToString());
 
-        var before = await app.SnapshotAsync();
-        using var stale = await app.SendAsync(HttpMethod.Put, $"/api/v1/tasks/{id}", """{"command": "echo v3"}""",
+        var before = await App.SnapshotAsync();
+        using var stale = await App.SendAsync(HttpMethod.Put, $"/api/v1/tasks/{id}", """{"command": "echo v3"}""",
             h => h.TryAddWithoutValidation("If-Match", firstETag));
         await Json.AssertProblemAsync(stale, 412, "precondition-failed");
-        Assert.Equal(before, await app.SnapshotAsync());
+        Assert.Equal(before, await App.SnapshotAsync());
 
-        using var star = await app.SendAsync(HttpMethod.Put, $"/api/v1/tasks/{id}", """{"command": "echo v4"}""",
+        using var star = await App.SendAsync(HttpMethod.Put, $"/api/v1/tasks/{id}", """{"command": "echo v4"}""",
             h => h.TryAddWithoutValidation("If-Match", "*"));
         Assert.Equal(HttpStatusCode.OK, star.StatusCode);
     }
@@ -147,30 +141,30 @@ public sealed class TasksApiTests : IAsyncLifetime
     [Fact]
     public async Task Delete_Returns204_ThenTheTaskIs404()
     {
-        var id = (await app.CreateTaskAsync("""{"command": "true"}""")).GetProperty("id").GetString();
+        var id = (await App.CreateTaskAsync("""{"command": "true"}""")).GetProperty("id").GetString();
 
-        using var response = await app.DeleteAsync($"/api/v1/tasks/{id}");
+        using var response = await App.DeleteAsync($"/api/v1/tasks/{id}");
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
 
-        using var get = await app.GetAsync($"/api/v1/tasks/{id}");
+        using var get = await App.GetAsync($"/api/v1/tasks/{id}");
         await Json.AssertProblemAsync(get, 404, "not-found");
-        using var again = await app.DeleteAsync($"/api/v1/tasks/{id}");
+        using var again = await App.DeleteAsync($"/api/v1/tasks/{id}");
         await Json.AssertProblemAsync(again, 404, "not-found");
     }
 
     [Fact]
     public async Task Delete_WithStaleIfMatch_Is412_AndKeepsTheTask()
     {
-        using var created = await app.PostAsync("/api/v1/tasks", """{"command": "true"}""");
+        using var created = await App.PostAsync("/api/v1/tasks", """{"command": "true"}""");
         var id = (await Json.ReadAsync(created)).GetProperty("id").GetString();
-        using var update = await app.PutAsync($"/api/v1/tasks/{id}", """{"command": "false"}""");
+        using var update = await App.PutAsync($"/api/v1/tasks/{id}", """{"command": "false"}""");
 
-        using var response = await app.SendAsync(HttpMethod.Delete, $"/api/v1/tasks/{id}", null,
+        using var response = await App.SendAsync(HttpMethod.Delete, $"/api/v1/tasks/{id}", null,
             h => h.TryAddWithoutValidation("If-Match", created.Headers.ETag!.ToString()));
         await Json.AssertProblemAsync(response, 412, "precondition-failed");
 
-        using var get = await app.GetAsync($"/api/v1/tasks/{id}");
+        using var get = await App.GetAsync($"/api/v1/tasks/{id}");
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
     }
 
@@ -180,7 +174,7 @@ public sealed class TasksApiTests : IAsyncLifetime
         var ids = new List<string>();
         for (var i = 0; i < 7; i++)
         {
-            ids.Add((await app.CreateTaskAsync($$"""{"command": "echo {{i}}"}""")).GetProperty("id").GetString()!);
+            ids.Add((await App.CreateTaskAsync($$"""{"command": "echo {{i}}"}""")).GetProperty("id").GetString()!);
         }
 
         var seen = new List<string>();
@@ -188,7 +182,7 @@ public sealed class TasksApiTests : IAsyncLifetime
         var pages = 0;
         do
         {
-            using var response = await app.GetAsync("/api/v1/tasks?limit=3" + (cursor is null ? string.Empty : $"&cursor={cursor}"));
+            using var response = await App.GetAsync("/api/v1/tasks?limit=3" + (cursor is null ? string.Empty : $"&cursor={cursor}"));
             var page = await Json.ReadAsync(response);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.True(page.GetProperty("items").GetArrayLength() <= 3);
@@ -205,7 +199,7 @@ public sealed class TasksApiTests : IAsyncLifetime
     [Fact]
     public async Task List_Empty_ReturnsNoItemsAndNullCursor()
     {
-        using var response = await app.GetAsync("/api/v1/tasks");
+        using var response = await App.GetAsync("/api/v1/tasks");
         var page = await Json.ReadAsync(response);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(0, page.GetProperty("items").GetArrayLength());
@@ -217,10 +211,10 @@ public sealed class TasksApiTests : IAsyncLifetime
     {
         for (var i = 0; i < 51; i++)
         {
-            await app.CreateTaskAsync("""{"command": "true"}""");
+            await App.CreateTaskAsync("""{"command": "true"}""");
         }
 
-        using var response = await app.GetAsync("/api/v1/tasks");
+        using var response = await App.GetAsync("/api/v1/tasks");
         var page = await Json.ReadAsync(response);
         Assert.Equal(50, page.GetProperty("items").GetArrayLength());
         Assert.NotEqual(JsonValueKind.Null, page.GetProperty("next_cursor").ValueKind);
@@ -229,9 +223,9 @@ public sealed class TasksApiTests : IAsyncLifetime
     [Fact]
     public async Task List_FiltersByEnabledTypeAndTag()
     {
-        var a = (await app.CreateTaskAsync("""{"command": "echo a", "tags": ["x", "y"]}""")).GetProperty("id").GetString();
-        var b = (await app.CreateTaskAsync("""{"command": "echo b", "tags": ["y"], "enabled": false}""")).GetProperty("id").GetString();
-        var c = (await app.CreateTaskAsync("""{"command": "echo c"}""")).GetProperty("id").GetString();
+        var a = (await App.CreateTaskAsync("""{"command": "echo a", "tags": ["x", "y"]}""")).GetProperty("id").GetString();
+        var b = (await App.CreateTaskAsync("""{"command": "echo b", "tags": ["y"], "enabled": false}""")).GetProperty("id").GetString();
+        var c = (await App.CreateTaskAsync("""{"command": "echo c"}""")).GetProperty("id").GetString();
 
         Assert.Equal([a, c], await IdsAsync("/api/v1/tasks?enabled=true"));
         Assert.Equal([b], await IdsAsync("/api/v1/tasks?enabled=false"));
@@ -249,17 +243,17 @@ public sealed class TasksApiTests : IAsyncLifetime
         for (var i = 0; i < 6; i++)
         {
             var tags = i % 2 == 0 ? """["even"]""" : "[]";
-            var id = (await app.CreateTaskAsync($$"""{"command": "echo {{i}}", "tags": {{tags}}}""")).GetProperty("id").GetString()!;
+            var id = (await App.CreateTaskAsync($$"""{"command": "echo {{i}}", "tags": {{tags}}}""")).GetProperty("id").GetString()!;
             if (i % 2 == 0)
             {
                 tagged.Add(id);
             }
         }
 
-        using var first = await app.GetAsync("/api/v1/tasks?tag=even&limit=2");
+        using var first = await App.GetAsync("/api/v1/tasks?tag=even&limit=2");
         var page = await Json.ReadAsync(first);
         var cursor = page.GetProperty("next_cursor").GetString();
-        using var second = await app.GetAsync($"/api/v1/tasks?tag=even&limit=2&cursor={cursor}");
+        using var second = await App.GetAsync($"/api/v1/tasks?tag=even&limit=2&cursor={cursor}");
         var next = await Json.ReadAsync(second);
 
         var ids = page.GetProperty("items").EnumerateArray().Concat(next.GetProperty("items").EnumerateArray())
@@ -271,13 +265,13 @@ public sealed class TasksApiTests : IAsyncLifetime
     [Fact]
     public async Task Routes_AreCaseInsensitive_ForTheLiteralSegments()
     {
-        using var response = await app.GetAsync("/api/V1/Tasks");
+        using var response = await App.GetAsync("/api/V1/Tasks");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     private async Task<List<string?>> IdsAsync(string path)
     {
-        using var response = await app.GetAsync(path);
+        using var response = await App.GetAsync(path);
         var page = await Json.ReadAsync(response);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return page.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetString()).ToList();

@@ -1,7 +1,6 @@
 using System.Reflection;
 using FuncTasks.Api;
 using FuncTasks.Hosting;
-using FuncTasks.Security;
 using FuncTasks.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,8 +21,8 @@ namespace FuncTasks.Testing.Http;
 /// Serves the app's HTTP functions in-process the way the Functions host does: every route, method and
 /// entry point comes from functions.metadata (with host.json's route prefix), the function class is
 /// created from DI per request, parameters are bound like the worker binds them (trigger request,
-/// route values, [DurableClient], FunctionContext, CancellationToken), the API-key check and the mapping
-/// of thrown exceptions are the app's own (as in its HttpTriggerMiddleware), and the returned
+/// route values, [DurableClient], FunctionContext, CancellationToken), the app's own <see cref="HttpTriggerPipeline"/>
+/// runs around it (the API-key check, thrown exceptions as problem details) as in the worker, and the returned
 /// IActionResult is executed on a real HttpContext.
 /// </summary>
 public sealed class FunctionsTestHost : IAsyncDisposable
@@ -55,13 +54,14 @@ public sealed class FunctionsTestHost : IAsyncDisposable
 
         var app = builder.Build();
         app.UseRouting();
+        var pipeline = ActivatorUtilities.CreateInstance<HttpTriggerPipeline>(app.Services);
         var prefix = FunctionsMetadata.RoutePrefix();
         var assembly = typeof(ProblemMapper).Assembly;
         foreach (var function in FunctionsMetadata.HttpFunctions())
         {
             var pattern = string.IsNullOrEmpty(prefix) ? function.Route : $"{prefix}/{function.Route}";
             var method = ResolveEntryPoint(assembly, function.EntryPoint);
-            app.MapMethods(pattern, function.Methods, context => InvokeAsync(context, function, method))
+            app.MapMethods(pattern, function.Methods, context => InvokeAsync(context, pipeline, function, method))
                 .WithDisplayName(function.Name);
         }
 
@@ -85,33 +85,27 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             ?? throw new InvalidOperationException($"Entry point {entryPoint} not found.");
     }
 
-    private static async Task InvokeAsync(HttpContext context, HttpFunctionMetadata function, MethodInfo method)
+    private static async Task InvokeAsync(HttpContext context, HttpTriggerPipeline pipeline, HttpFunctionMetadata function, MethodInfo method)
     {
-        IActionResult? result;
-        try
-        {
-            context.RequestServices.GetRequiredService<ApiKeyCheck>().Ensure(context.Request, function.Name);
-            var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(context.RequestServices, method.DeclaringType!);
-            var arguments = method.GetParameters().Select(p => Bind(p, context, function)).ToArray();
-            var returned = method.Invoke(instance, arguments);
-            if (returned is Task task)
-            {
-                await task.ConfigureAwait(false);
-                returned = task.GetType().IsGenericType ? task.GetType().GetProperty("Result")!.GetValue(task) : null;
-            }
-
-            result = returned as IActionResult;
-        }
-        catch (Exception exception)
-        {
-            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FuncTasks.Testing.Http");
-            result = ProblemMapper.ToResult(exception, context, logger);
-        }
-
-        if (result is not null)
+        var answer = await pipeline.InvokeAsync(context, function.Name, () => InvokeFunctionAsync(context, function, method)).ConfigureAwait(false);
+        if (answer is IActionResult result)
         {
             await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor())).ConfigureAwait(false);
         }
+    }
+
+    private static async Task<object?> InvokeFunctionAsync(HttpContext context, HttpFunctionMetadata function, MethodInfo method)
+    {
+        var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(context.RequestServices, method.DeclaringType!);
+        var arguments = method.GetParameters().Select(p => Bind(p, context, function)).ToArray();
+        var returned = method.Invoke(instance, arguments);
+        if (returned is Task task)
+        {
+            await task.ConfigureAwait(false);
+            returned = task.GetType().IsGenericType ? task.GetType().GetProperty("Result")!.GetValue(task) : null;
+        }
+
+        return returned;
     }
 
     private static object? Bind(ParameterInfo parameter, HttpContext context, HttpFunctionMetadata function)

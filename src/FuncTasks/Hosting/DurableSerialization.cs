@@ -13,9 +13,9 @@ namespace FuncTasks.Hosting;
 /// Why these options and never <c>WorkerOptions.Serializer</c>: the Durable worker extension reads payloads on
 /// two paths. Its DataConverter wraps <c>WorkerOptions.Serializer</c>, which the worker builds from these options
 /// when the app sets none; but an orchestration's <c>GetInput&lt;T&gt;()</c> under the Functions host converts the
-/// input with these options directly. An app that sets <c>WorkerOptions.Serializer</c> to anything else splits the
-/// two: this one once did (to the API's snake_case JSON) and every job's input reached its activities with null
-/// fields under the real host, while the in-process engine, which has only the first path, ran them.
+/// input with these options directly. Setting <c>WorkerOptions.Serializer</c> to anything else splits the two: with
+/// the API's snake_case JSON there, every job's input reaches its activities with null fields under the real host,
+/// while an engine that has only the first path (the SDK's shims) runs them fine. DurablePayloadTests holds this.
 /// </para>
 /// <para>The API's JSON (<see cref="Api.ApiJson"/>) is for HTTP bodies and stored records only.</para>
 /// </summary>

@@ -9,19 +9,19 @@ namespace FuncTasks.Api;
 /// </summary>
 public static partial class ProblemMapper
 {
-    public static ProblemResult ToResult(Exception exception, HttpContext httpContext, ILogger logger)
+    public static IResult ToResult(Exception exception, HttpContext httpContext, ILogger logger)
     {
         var instance = httpContext.Request.Path.Value ?? string.Empty;
         switch (Unwrap(exception))
         {
             case RefusalException refusal:
-                return new ProblemResult(StatusOf(refusal.Kind), refusal.Slug, refusal.Title, refusal.Message, instance, refusal.Errors);
+                return ApiResults.Problem(StatusOf(refusal.Kind), refusal.Slug, refusal.Title, refusal.Message, instance, refusal.Errors);
             case OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested:
-                return new ProblemResult(499, "client-closed-request", "The client closed the request",
+                return ApiResults.Problem(499, "client-closed-request", "The client closed the request",
                     "The request was canceled by the client.", instance, null);
             case var fault:
                 LogUnhandled(logger, fault, httpContext.Request.Method, instance);
-                return new ProblemResult(StatusCodes.Status500InternalServerError, "internal-error", "Internal error",
+                return ApiResults.Problem(StatusCodes.Status500InternalServerError, "internal-error", "Internal error",
                     "An unexpected error occurred; it has been logged.", instance, null);
         }
     }

@@ -1,8 +1,6 @@
 using FuncTasks.Api;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Net.Http.Headers;
 
 namespace FuncTasks.Artifacts;
 
@@ -10,7 +8,7 @@ namespace FuncTasks.Artifacts;
 public sealed class ArtifactsApi(ArtifactStore artifacts)
 {
     [Function("ListArtifacts")]
-    public async Task<IActionResult> List(
+    public async Task<IResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/artifacts")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -23,7 +21,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
     }
 
     [Function("GetArtifact")]
-    public async Task<IActionResult> Get(
+    public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/artifacts/{id}")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
@@ -34,7 +32,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
     }
 
     [Function("DownloadArtifact")]
-    public async Task<IActionResult> Download(
+    public async Task<IResult> Download(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/artifacts/{id}/$download")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
@@ -42,11 +40,11 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
         var artifactId = UlidIds.Parse(id, "id");
         var (artifact, content) = await artifacts.OpenAsync(artifactId, cancellationToken).ConfigureAwait(false)
             ?? throw Refusals.NotFound("artifact", artifactId);
-        return new DownloadResult(artifact, content);
+        return TypedResults.Stream(content, artifact.ContentType, artifact.Id + DownloadExtension(artifact));
     }
 
     [Function("DeleteArtifact")]
-    public async Task<IActionResult> Delete(
+    public async Task<IResult> Delete(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "v1/artifacts/{id}")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
@@ -57,21 +55,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
             : throw Refusals.NotFound("artifact", artifactId);
     }
 
-    /// <summary>Streams the raw content with its content type, length and a file name.</summary>
-    private sealed class DownloadResult(Artifact artifact, Stream content) : IActionResult
-    {
-        public async Task ExecuteResultAsync(ActionContext context)
-        {
-            await using (content.ConfigureAwait(false))
-            {
-                var response = context.HttpContext.Response;
-                response.StatusCode = StatusCodes.Status200OK;
-                response.ContentType = artifact.ContentType;
-                response.ContentLength = artifact.SizeBytes;
-                var extension = artifact.IsJson ? ".json" : artifact.ContentType.StartsWith("text/", StringComparison.Ordinal) ? ".txt" : ".bin";
-                response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = artifact.Id + extension }.ToString();
-                await content.CopyToAsync(response.Body, context.HttpContext.RequestAborted).ConfigureAwait(false);
-            }
-        }
-    }
+    /// <summary>The download's file name is the id with an extension for what the content is.</summary>
+    private static string DownloadExtension(Artifact artifact) =>
+        artifact.IsJson ? ".json" : artifact.ContentType.StartsWith("text/", StringComparison.Ordinal) ? ".txt" : ".bin";
 }

@@ -1,6 +1,5 @@
 using FuncTasks.Api;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -11,14 +10,14 @@ namespace FuncTasks.Gate;
 public sealed class ConcurrencyApi(GateClient gate, IOptions<ApiOptions> api)
 {
     [Function("GetConcurrency")]
-    public async Task<IActionResult> Get(
+    public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/concurrency")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
         ApiResults.Ok(await gate.GetAsync(client, cancellationToken).ConfigureAwait(false));
 
     [Function("SetConcurrency")]
-    public async Task<IActionResult> Put(
+    public async Task<IResult> Put(
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = "v1/concurrency")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)

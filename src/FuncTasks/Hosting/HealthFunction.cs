@@ -3,7 +3,6 @@ using Azure;
 using FuncTasks.Api;
 using FuncTasks.Storage;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
 namespace FuncTasks.Hosting;
@@ -14,7 +13,7 @@ public sealed class HealthFunction(StorageAccount storage)
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
     [Function("Health")]
-    public async Task<IActionResult> Run(
+    public async Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -23,7 +22,7 @@ public sealed class HealthFunction(StorageAccount storage)
         var blobs = CheckAsync(ct => storage.Artifacts.GetPropertiesAsync(cancellationToken: ct), cancellationToken);
         var checks = new Dictionary<string, HealthCheck> { ["tables"] = await tables.ConfigureAwait(false), ["blobs"] = await blobs.ConfigureAwait(false) };
         var healthy = checks.Values.All(c => c.Status == "healthy");
-        return new JsonBodyResult(healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
+        return ApiResults.Json(healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
             new HealthReport(healthy ? "healthy" : "unhealthy", checks));
     }
 

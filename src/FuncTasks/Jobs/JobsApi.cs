@@ -17,7 +17,7 @@ public sealed record JobLinks(string Job, string Stream);
 public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobStreamWriter stream, IOptions<ApiOptions> api)
 {
     [Function("ExecuteTask")]
-    public async Task<IActionResult> Execute(
+    public async Task<IResult> Execute(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/tasks/{id}/$execute")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
@@ -35,7 +35,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
     }
 
     [Function("ListJobs")]
-    public async Task<IActionResult> List(
+    public async Task<IResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/jobs")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -45,7 +45,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
     }
 
     [Function("GetJob")]
-    public async Task<IActionResult> Get(
+    public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/jobs/{id}")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
@@ -55,7 +55,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
     }
 
     [Function("CancelJob")]
-    public async Task<IActionResult> Cancel(
+    public async Task<IResult> Cancel(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/jobs/{id}/$cancel")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
@@ -66,7 +66,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
     }
 
     [Function("DeleteJob")]
-    public async Task<IActionResult> Delete(
+    public async Task<IResult> Delete(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "v1/jobs/{id}")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,

@@ -1,6 +1,5 @@
 using FuncTasks.Api;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 
@@ -12,7 +11,7 @@ public sealed record OrphanedTasksResponse(IReadOnlyList<Tasks.TaskDefinition> O
 public sealed class MaintenanceFunctions(OrphanSweeper sweeper)
 {
     [Function("ListOrphanedTasks")]
-    public async Task<IActionResult> Orphaned(
+    public async Task<IResult> Orphaned(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/tasks/$orphaned")] HttpRequest request,
         CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
 using FuncTasks.Api;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
 namespace FuncTasks.TaskFunctions;
@@ -13,7 +12,7 @@ public sealed record TaskParameterInfo(string Name, string Type, bool Required, 
 public sealed class TaskFunctionsApi(TaskFunctionRegistry registry)
 {
     [Function("ListTaskFunctions")]
-    public IActionResult List(
+    public IResult List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/tasks/$functions")] HttpRequest request)
     {
         var functions = registry.All.Select(f => new TaskFunctionInfo(

@@ -1,6 +1,5 @@
 using FuncTasks.Api;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +12,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
     internal const string TaskRoute = "v1/tasks/{id:regex(^(?!\\$))}";
 
     [Function("CreateTask")]
-    public async Task<IActionResult> Create(
+    public async Task<IResult> Create(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/tasks")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -24,7 +23,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
     }
 
     [Function("ListTasks")]
-    public async Task<IActionResult> List(
+    public async Task<IResult> List(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/tasks")] HttpRequest request,
         CancellationToken cancellationToken)
     {
@@ -46,7 +45,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
     }
 
     [Function("GetTask")]
-    public async Task<IActionResult> Get(
+    public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = TaskRoute)] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
@@ -56,7 +55,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
     }
 
     [Function("ReplaceTask")]
-    public async Task<IActionResult> Replace(
+    public async Task<IResult> Replace(
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = TaskRoute)] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
@@ -74,7 +73,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
     }
 
     [Function("DeleteTask")]
-    public async Task<IActionResult> Delete(
+    public async Task<IResult> Delete(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = TaskRoute)] HttpRequest request,
         string id,
         CancellationToken cancellationToken)

@@ -23,7 +23,7 @@ namespace FuncTasks.Testing.Http;
 /// created from DI per request, parameters are bound like the worker binds them (trigger request,
 /// route values, [DurableClient], FunctionContext, CancellationToken), the app's own <see cref="HttpTriggerPipeline"/>
 /// runs around it (the API-key check, thrown exceptions as problem details) as in the worker, and the returned
-/// IActionResult is executed on a real HttpContext.
+/// IResult (or the job stream's IActionResult) is executed on a real HttpContext.
 /// </summary>
 public sealed class FunctionsTestHost : IAsyncDisposable
 {
@@ -88,9 +88,14 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     private static async Task InvokeAsync(HttpContext context, HttpTriggerPipeline pipeline, HttpFunctionMetadata function, MethodInfo method)
     {
         var answer = await pipeline.InvokeAsync(context, function.Name, () => InvokeFunctionAsync(context, function, method)).ConfigureAwait(false);
-        if (answer is IActionResult result)
+        switch (answer)
         {
-            await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor())).ConfigureAwait(false);
+            case IResult result:
+                await result.ExecuteAsync(context).ConfigureAwait(false);
+                break;
+            case IActionResult written:
+                await written.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor())).ConfigureAwait(false);
+                break;
         }
     }
 

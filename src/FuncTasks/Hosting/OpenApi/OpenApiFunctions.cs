@@ -1,5 +1,5 @@
+using FuncTasks.Api;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
 namespace FuncTasks.Hosting.OpenApi;
@@ -22,14 +22,18 @@ public static class OpenApiFunctions
     private static readonly Lazy<byte[]> PageBytes = new(() => ReadResource(PageResource));
 
     [Function("OpenApiDocument")]
-    public static IActionResult Document(
+    public static IResult Document(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request) =>
-        new RawContentResult(DocumentBytes.Value, "application/json; charset=utf-8");
+        Raw(DocumentBytes.Value, "application/json; charset=utf-8");
 
     [Function("ApiDocs")]
-    public static IActionResult Docs(
+    public static IResult Docs(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest request) =>
-        new RawContentResult(PageBytes.Value, "text/html; charset=utf-8").WithHeader("Content-Security-Policy", PagePolicy);
+        Raw(PageBytes.Value, "text/html; charset=utf-8").WithHeader("Content-Security-Policy", PagePolicy);
+
+    /// <summary>Bytes as they are, with their content type (a document or a page, not an API value).</summary>
+    private static IResult Raw(byte[] content, string contentType) =>
+        TypedResults.Bytes(content, contentType).WithHeader("Cache-Control", "no-cache").WithHeader("X-Content-Type-Options", "nosniff");
 
     internal static byte[] ReadResource(string name)
     {
@@ -38,34 +42,5 @@ public static class OpenApiFunctions
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
-    }
-}
-
-/// <summary>Bytes as they are, with their content type (a document or a page, not an API value).</summary>
-public sealed class RawContentResult(byte[] content, string contentType) : IActionResult
-{
-    private readonly List<KeyValuePair<string, string>> headers = [];
-
-    public RawContentResult WithHeader(string name, string value)
-    {
-        headers.Add(new(name, value));
-        return this;
-    }
-
-    public async Task ExecuteResultAsync(ActionContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var response = context.HttpContext.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = contentType;
-        response.ContentLength = content.Length;
-        response.Headers.CacheControl = "no-cache";
-        response.Headers.XContentTypeOptions = "nosniff";
-        foreach (var (name, value) in headers)
-        {
-            response.Headers[name] = value;
-        }
-
-        await response.Body.WriteAsync(content, context.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 }

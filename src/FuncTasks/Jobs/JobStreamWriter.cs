@@ -1,9 +1,9 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FuncTasks.Api;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace FuncTasks.Jobs;
@@ -31,68 +31,110 @@ public sealed class StreamOptions
 /// status or progress, a comment as keep-alive, and the end after the terminal state. It follows the
 /// job record, so it sees changes made on any instance.
 /// </summary>
+/// <remarks>
+/// The events go out through <see cref="TypedResults.ServerSentEvents{T}(IAsyncEnumerable{SseItem{T}})"/>, which
+/// frames them, sets the headers and flushes each one. Their data is JSON written here with the API's options (the
+/// result would serialize any other type with the host's). The contract's keep-alive is a comment line, and that is
+/// the one thing the result cannot write: an <see cref="SseItem{T}"/> always becomes an event with a <c>data:</c>
+/// field, which clients would receive as an event. So the event source writes the comment on the response itself
+/// while the result waits for its next item: the formatter has written and flushed every event before it asks for
+/// the next and writes nothing until it gets it, so the two never write at once.
+/// </remarks>
 public sealed class JobStreamWriter(JobStore jobs, IOptions<StreamOptions> options, TimeProvider clock)
 {
-    public async Task WriteAsync(HttpContext context, Job job, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    private static readonly byte[] KeepAliveComment = ": keep-alive\n\n"u8.ToArray();
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.RequestAborted);
-        stop.CancelAfter(TimeSpan.FromSeconds(options.Value.MaxDurationSeconds));
-        var poll = TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
+    /// <summary>The stream of <paramref name="job"/> as the trigger's result.</summary>
+    public IResult Open(Job job, CancellationToken cancellationToken) => new JobStreamResult(this, job, cancellationToken);
+
+    private async IAsyncEnumerable<SseItem<string>> EventsAsync(
+        HttpResponse response, Job job, CancellationToken cancellationToken, [EnumeratorCancellation] CancellationToken requestAborted = default)
+    {
+        using var maxDuration = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.MaxDurationSeconds), clock);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, requestAborted, maxDuration.Token);
         var keepAlive = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
+
+        yield return JobEvent(job);
+        var lastSent = clock.GetTimestamp();
+        while (!job.IsFinished)
+        {
+            var (stopped, current) = await NextAsync(job.Id, stop.Token).ConfigureAwait(false);
+            if (stopped)
+            {
+                yield break;
+            }
+
+            if (current is null)
+            {
+                yield return new SseItem<string>(JsonSerializer.Serialize(new { id = job.Id }, ApiJson.Options), "deleted");
+                yield break;
+            }
+
+            if (current.Status != job.Status || current.Progress != job.Progress)
+            {
+                yield return JobEvent(current);
+                lastSent = clock.GetTimestamp();
+            }
+            else if (clock.GetElapsedTime(lastSent) >= keepAlive)
+            {
+                if (!await TryWriteKeepAliveAsync(response, stop.Token).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                lastSent = clock.GetTimestamp();
+            }
+
+            job = current;
+        }
+    }
+
+    private static SseItem<string> JobEvent(Job job) => new(JsonSerializer.Serialize(job, ApiJson.Options), "job");
+
+    /// <summary>The job's record after the poll interval; stopped when the client went away or the stream reached its maximum duration.</summary>
+    private async Task<(bool Stopped, Job? Current)> NextAsync(string jobId, CancellationToken stop)
+    {
         try
         {
-            await SendJobAsync(response, job, stop.Token).ConfigureAwait(false);
-            var lastSent = clock.GetTimestamp();
-            while (!job.IsFinished)
+            await Task.Delay(TimeSpan.FromMilliseconds(options.Value.PollMilliseconds), clock, stop).ConfigureAwait(false);
+            return (false, await jobs.GetAsync(jobId, stop).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return (true, null);
+        }
+    }
+
+    private static async Task<bool> TryWriteKeepAliveAsync(HttpResponse response, CancellationToken stop)
+    {
+        try
+        {
+            await response.Body.WriteAsync(KeepAliveComment, stop).ConfigureAwait(false);
+            await response.Body.FlushAsync(stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The framework's stream with a hint for proxies not to buffer it, ending quietly when the client goes away.</summary>
+    private sealed class JobStreamResult(JobStreamWriter writer, Job job, CancellationToken cancellationToken) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            ArgumentNullException.ThrowIfNull(httpContext);
+            httpContext.Response.Headers["X-Accel-Buffering"] = "no";
+            var events = TypedResults.ServerSentEvents(writer.EventsAsync(httpContext.Response, job, cancellationToken));
+            try
             {
-                await Task.Delay(poll, clock, stop.Token).ConfigureAwait(false);
-                var current = await jobs.GetAsync(job.Id, stop.Token).ConfigureAwait(false);
-                if (current is null)
-                {
-                    await WriteAsync(response, "event: deleted\ndata: {\"id\":\"" + job.Id + "\"}\n\n", stop.Token).ConfigureAwait(false);
-                    return;
-                }
-
-                if (current.Status != job.Status || current.Progress != job.Progress)
-                {
-                    await SendJobAsync(response, current, stop.Token).ConfigureAwait(false);
-                    lastSent = clock.GetTimestamp();
-                }
-                else if (clock.GetElapsedTime(lastSent) >= keepAlive)
-                {
-                    await WriteAsync(response, ": keep-alive\n\n", stop.Token).ConfigureAwait(false);
-                    lastSent = clock.GetTimestamp();
-                }
-
-                job = current;
+                await events.ExecuteAsync(httpContext).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away while an event was being written.
             }
         }
-        catch (OperationCanceledException)
-        {
-            // The client went away, or the stream reached its maximum duration.
-        }
     }
-
-    private static Task SendJobAsync(HttpResponse response, Job job, CancellationToken cancellationToken) =>
-        WriteAsync(response, $"event: job\ndata: {JsonSerializer.Serialize(job, ApiJson.Options)}\n\n", cancellationToken);
-
-    private static async Task WriteAsync(HttpResponse response, string text, CancellationToken cancellationToken)
-    {
-        await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).ConfigureAwait(false);
-        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
-}
-
-/// <summary>For triggers that wrote their response themselves (a stream).</summary>
-public sealed class AlreadyWrittenResult : Microsoft.AspNetCore.Mvc.IActionResult
-{
-    public Task ExecuteResultAsync(Microsoft.AspNetCore.Mvc.ActionContext context) => Task.CompletedTask;
 }

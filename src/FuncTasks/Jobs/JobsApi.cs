@@ -1,7 +1,6 @@
 using FuncTasks.Api;
 using FuncTasks.Execution;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -77,15 +76,13 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
     }
 
     [Function("StreamJob")]
-    public async Task<IActionResult> Stream(
+    public async Task<IResult> Stream(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/jobs/{id}/$stream")] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var jobId = UlidIds.Parse(id, "id");
         var job = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Refusals.NotFound("job", jobId);
-        await stream.WriteAsync(request.HttpContext, job, cancellationToken).ConfigureAwait(false);
-        return new AlreadyWrittenResult();
+        return stream.Open(job, cancellationToken);
     }
 }

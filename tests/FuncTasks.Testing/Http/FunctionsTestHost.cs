@@ -5,9 +5,6 @@ using FuncTasks.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Abstractions;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
@@ -23,7 +20,7 @@ namespace FuncTasks.Testing.Http;
 /// created from DI per request, parameters are bound like the worker binds them (trigger request,
 /// route values, [DurableClient], FunctionContext, CancellationToken), the app's own <see cref="HttpTriggerPipeline"/>
 /// runs around it (the API-key check, thrown exceptions as problem details) as in the worker, and the returned
-/// IResult (or the job stream's IActionResult) is executed on a real HttpContext.
+/// IResult is executed on a real HttpContext.
 /// </summary>
 public sealed class FunctionsTestHost : IAsyncDisposable
 {
@@ -93,9 +90,8 @@ public sealed class FunctionsTestHost : IAsyncDisposable
             case IResult result:
                 await result.ExecuteAsync(context).ConfigureAwait(false);
                 break;
-            case IActionResult written:
-                await written.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor())).ConfigureAwait(false);
-                break;
+            case not null:
+                throw new InvalidOperationException($"{function.EntryPoint} returned a {answer.GetType().Name}; HTTP functions return an IResult.");
         }
     }
 

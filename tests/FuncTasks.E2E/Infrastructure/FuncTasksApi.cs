@@ -117,8 +117,12 @@ public sealed class FuncTasksApi(FunctionsHost host) : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
-    /// <summary>Reads a job's Server-Sent Events until the server ends the stream; each event's name and data.</summary>
-    public async Task<IReadOnlyList<(string Event, JsonElement Data, TimeSpan At)>> ReadStreamAsync(string jobId, TimeSpan timeout)
+    /// <summary>
+    /// Reads a job's Server-Sent Events until the server ends the stream: each event's name, data, time since the
+    /// headers and wall-clock arrival; <paramref name="onComment"/> sees each comment line and when it arrived.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Event, JsonElement Data, TimeSpan At, DateTimeOffset ReceivedAt)>> ReadStreamAsync(
+        string jobId, TimeSpan timeout, Action<string, DateTimeOffset>? onComment = null)
     {
         using var cts = new CancellationTokenSource(timeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"api/v1/jobs/{jobId}/$stream", UriKind.Relative));
@@ -127,7 +131,7 @@ public sealed class FuncTasksApi(FunctionsHost host) : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
-        var events = new List<(string, JsonElement, TimeSpan)>();
+        var events = new List<(string, JsonElement, TimeSpan, DateTimeOffset)>();
         var clock = Stopwatch.StartNew();
         string? name = null;
         var data = new StringBuilder();
@@ -137,11 +141,15 @@ public sealed class FuncTasksApi(FunctionsHost host) : IDisposable
             {
                 if (data.Length > 0)
                 {
-                    events.Add((name ?? "message", JsonDocument.Parse(data.ToString()).RootElement.Clone(), clock.Elapsed));
+                    events.Add((name ?? "message", JsonDocument.Parse(data.ToString()).RootElement.Clone(), clock.Elapsed, DateTimeOffset.UtcNow));
                 }
 
                 name = null;
                 data.Clear();
+            }
+            else if (line.StartsWith(':'))
+            {
+                onComment?.Invoke(line, DateTimeOffset.UtcNow);
             }
             else if (line.StartsWith("event:", StringComparison.Ordinal))
             {

@@ -16,7 +16,9 @@ public sealed class SharedApp : IAsyncLifetime
     {
         if (FunctionsHostLocator.Location is not null)
         {
-            app = await HostedApp.StartAsync("shared").ConfigureAwait(false);
+            // Keep-alives every second, so a stream test sees them within a short job.
+            app = await HostedApp.StartAsync("shared", settings: new Dictionary<string, string> { ["FuncTasks__Stream__KeepAliveSeconds"] = "1" })
+                .ConfigureAwait(false);
             api = new FuncTasksApi(app.Hosts[0]);
         }
     }

@@ -87,6 +87,8 @@ public sealed class JobPathTests(SharedApp shared)
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal("text/plain", download.Content.Headers.ContentType?.MediaType);
         Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal($"{fullId}.txt", download.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal(300004, download.Content.Headers.ContentLength);
         Assert.Equal(300004, (await download.Content.ReadAsByteArrayAsync()).Length);
     }
 
@@ -184,9 +186,11 @@ public sealed class JobPathTests(SharedApp shared)
     [E2EFact]
     public async Task Stream_SendsEveryChange_AsItHappens_AndEndsWithTheJob()
     {
-        var jobId = await Api.RunAsync(new { command = "long_task", @params = new { steps = 3, step_seconds = 0.5 } });
+        // Two steps of 1.6 s: quiet spells longer than the shared app's 1 s keep-alive interval.
+        var jobId = await Api.RunAsync(new { command = "long_task", @params = new { steps = 2, step_seconds = 1.6 } });
 
-        var events = await Api.ReadStreamAsync(jobId, TimeSpan.FromSeconds(60));
+        var comments = new List<(string Line, DateTimeOffset ReceivedAt)>();
+        var events = await Api.ReadStreamAsync(jobId, TimeSpan.FromSeconds(60), (line, at) => comments.Add((line, at)));
 
         Assert.All(events, e => Assert.Equal("job", e.Event));
         Assert.Equal("completed", events[^1].Data.Str("status"));
@@ -194,8 +198,14 @@ public sealed class JobPathTests(SharedApp shared)
         var percents = events.Where(e => e.Data.GetProperty("progress").ValueKind == JsonValueKind.Object)
             .Select(e => e.Data.GetProperty("progress").GetProperty("percent").GetDouble()).Distinct().ToList();
         Assert.True(percents.Count >= 2, $"progress events: {string.Join(", ", percents)}");
-        // Delivered as they happened, not buffered to the end: the first and the last are apart by the job's run time.
+        // Delivered as they happened, not buffered to the end: the first and the last are apart by the job's run time,
+        // and the first event, the running one and a keep-alive reached the client while the job was still going.
         Assert.True(events[^1].At - events[0].At > TimeSpan.FromSeconds(1), $"events at {string.Join(", ", events.Select(e => e.At))}");
+        var finishedAt = (await Api.GetJobAsync(jobId)).Time("finished_at");
+        Assert.True(events[0].ReceivedAt < finishedAt, $"the first event arrived at {events[0].ReceivedAt:O}, the job finished at {finishedAt:O}");
+        var running = events.First(e => e.Data.Str("status") == "running");
+        Assert.True(running.ReceivedAt < finishedAt, $"the running event arrived at {running.ReceivedAt:O}, the job finished at {finishedAt:O}");
+        Assert.Contains(comments, c => c.Line.StartsWith(": keep-alive", StringComparison.Ordinal) && c.ReceivedAt < finishedAt);
     }
 
     [E2EFact]

@@ -21,6 +21,10 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
     public const string RunJobActivity = "RunJob";
     public const string FailJobActivity = "FailJob";
 
+    /// <summary>How long a waiting job waits before it first asks the gate again (see <see cref="WaitForPermitAsync"/>).</summary>
+    private static readonly TimeSpan FirstRecheck = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LastRecheck = TimeSpan.FromMinutes(10);
+
     public override async Task<JobOutcome> RunAsync(TaskOrchestrationContext context, JobRun input)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -42,13 +46,9 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
             var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
             while (true)
             {
-                if (!told)
+                if (!told && !await WaitForPermitAsync(context, input.JobId, cancel))
                 {
-                    var permit = context.WaitForExternalEvent<string>(PermitWaker.PermitGrantedEvent);
-                    if (await Task.WhenAny(permit, cancel) == cancel)
-                    {
-                        return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));
-                    }
+                    return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));
                 }
 
                 var outcome = await RunAttemptsAsync(context, input with { PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) });
@@ -65,6 +65,31 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
         {
             // From the acquire on, the job holds or queues for a permit: it goes back however the job ended.
             await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, input.JobId);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the permit event; false when the cancel came first. Now and then (30 s, then twice as long each time,
+    /// at most 10 min) it asks again: an answer "wait" that came from a run of the gate the backend discarded may hide
+    /// a grant nobody will tell, and the gate tells a holder that asks again.
+    /// </summary>
+    private static async Task<bool> WaitForPermitAsync(TaskOrchestrationContext context, string jobId, Task cancel)
+    {
+        var permit = context.WaitForExternalEvent<string>(PermitWaker.PermitGrantedEvent);
+        for (var recheck = FirstRecheck; ; recheck = recheck * 2 < LastRecheck ? recheck * 2 : LastRecheck)
+        {
+            // A timer left pending keeps the orchestration from completing until it fires: cancel it once it lost. With
+            // Cancel, not `await CancelAsync()`, which resumed the orchestrator off its own thread (seen on the engine).
+            using var stopTimer = new CancellationTokenSource();
+            var timer = context.CreateTimer(context.CurrentUtcDateTime + recheck, stopTimer.Token);
+            var first = await Task.WhenAny(permit, cancel, timer);
+            if (first != timer)
+            {
+                stopTimer.Cancel();
+                return first == permit;
+            }
+
+            await SignalAcquireAsync(context, jobId);
         }
     }
 

@@ -24,10 +24,10 @@ namespace FuncTasks.Gate;
 /// one batch of the entity's operations on two workers at once (its log says "split brain"): one commits, the other's
 /// state is discarded, but the messages it sent (answers, wakers) were sent first and arrive anyway, from a state
 /// that never was. So a job runs only once the gate's committed state lists it as a holder (RunJob checks before it
-/// starts, and a job that is not listed asks again), a job that asks while it holds is told again, a direct grant is
-/// told by a waker too (in case the answer that reached the job came from the discarded run), waker instance ids
-/// are unique (a waker of a discarded run cannot take the id of a real one), and each waker returns the permits of
-/// jobs it finds already ended (an acquire delivered again after its job's release).
+/// starts, and a job that is not listed asks again), a job that asks while it holds is told again (and a waiting job
+/// asks again now and then, in case the "wait" it was answered came from the discarded run), waker instance ids are
+/// unique (a waker of a discarded run cannot take the id of a real one), and each waker returns the permits of jobs
+/// it finds already ended (an acquire delivered again after its job's release).
 /// </para>
 /// <para>
 /// host.json turns the backend's entity message reordering off (<c>entityMessageReorderWindowInMinutes: 0</c>):
@@ -80,8 +80,7 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
 
     /// <summary>
     /// True when the job holds a permit now; false when it queues (a waker tells it later). Asked again, it answers the
-    /// same while nothing changed. A grant is also told by a waker: the answer the job got may come from a run of the
-    /// gate that was discarded.
+    /// same while nothing changed.
     /// </summary>
     public bool AcquireNow(string jobId)
     {
@@ -94,7 +93,6 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
         if (State.Held.Count < Limit && State.Queue.Count == 0)
         {
             State.Held.Add(jobId);
-            Tell(jobId);
             return true;
         }
 

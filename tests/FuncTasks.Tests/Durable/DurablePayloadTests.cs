@@ -101,13 +101,11 @@ public sealed class DurablePayloadTests
         Assert.Equal(1, state.LimitOverride);
         Assert.Equal([a], state.Held);
         Assert.Equal([b], state.Queue);
-        AssertWaker(Assert.Single(first.Actions).StartNewOrchestration, a);
+        Assert.Empty(first.Actions); // the call's answer told the first job
 
-        // The waker reports back and the first job's release admits the second: a waker for it.
+        // The first job's release admits the second: a waker tells it.
         var second = await DurableWire.RunEntityAsync(ActivatorUtilities.CreateInstance<ConcurrencyGate>(services), services, ConcurrencyGate.Id,
-            first.EntityState,
-            (ConcurrencyGate.Operations.WakerDone, null),
-            (ConcurrencyGate.Operations.Release, Worker.WorkerConverter.Serialize(a)));
+            first.EntityState, (ConcurrencyGate.Operations.Release, Worker.WorkerConverter.Serialize(a)));
         Assert.Equal([b], Worker.ClientConverter.Deserialize<GateState>(second.EntityState)!.Held);
         AssertWaker(Assert.Single(second.Actions).StartNewOrchestration, b);
     }

@@ -14,7 +14,7 @@ public static class RequestBody
             throw Refusals.PayloadTooLarge(maxBytes);
         }
 
-        var bytes = await ReadLimitedAsync(request.Body, maxBytes, cancellationToken).ConfigureAwait(false);
+        var bytes = await ReadLimitedAsync(request.Body, maxBytes, cancellationToken);
         if (IsBlank(bytes))
         {
             if (required)
@@ -52,7 +52,7 @@ public static class RequestBody
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             if (buffer.Length + read > maxBytes)
             {

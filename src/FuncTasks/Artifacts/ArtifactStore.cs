@@ -51,8 +51,8 @@ public sealed class ArtifactStore
         await storage.Artifacts.GetBlobClient(id).UploadAsync(content, new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-        }, cancellationToken).ConfigureAwait(false);
-        return await IndexAsync(id, links, contentType, content.ToMemory().Length, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+        return await IndexAsync(id, links, contentType, content.ToMemory().Length, cancellationToken);
     }
 
     /// <summary>Writes the artifact <paramref name="id"/> from a stream (large output), blob then row.</summary>
@@ -61,13 +61,13 @@ public sealed class ArtifactStore
         await storage.Artifacts.GetBlobClient(id).UploadAsync(content, new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-        }, cancellationToken).ConfigureAwait(false);
-        return await IndexAsync(id, links, contentType, content.Length, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+        return await IndexAsync(id, links, contentType, content.Length, cancellationToken);
     }
 
     public async Task<Artifact?> GetAsync(string id, bool includeData, CancellationToken cancellationToken)
     {
-        var row = await storage.ArtifactIndex.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await storage.ArtifactIndex.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken);
         if (!row.HasValue)
         {
             return null;
@@ -81,7 +81,7 @@ public sealed class ArtifactStore
 
         try
         {
-            var content = await storage.Artifacts.GetBlobClient(id).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            var content = await storage.Artifacts.GetBlobClient(id).DownloadContentAsync(cancellationToken);
             using var document = JsonDocument.Parse(content.Value.Content);
             return artifact with { Data = document.RootElement.Clone() };
         }
@@ -94,14 +94,14 @@ public sealed class ArtifactStore
     /// <summary>The artifact and a stream of its content, or null.</summary>
     public async Task<(Artifact Artifact, Stream Content)?> OpenAsync(string id, CancellationToken cancellationToken)
     {
-        if (await GetAsync(id, includeData: false, cancellationToken).ConfigureAwait(false) is not { } artifact)
+        if (await GetAsync(id, includeData: false, cancellationToken) is not { } artifact)
         {
             return null;
         }
 
         try
         {
-            var stream = await storage.Artifacts.GetBlobClient(id).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var stream = await storage.Artifacts.GetBlobClient(id).OpenReadAsync(cancellationToken: cancellationToken);
             return (artifact, stream);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -114,13 +114,13 @@ public sealed class ArtifactStore
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and ParentId eq {id}");
-        await foreach (var child in storage.ArtifactIndex.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var child in storage.ArtifactIndex.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
         {
-            await DeleteAsync(child.RowKey, cancellationToken).ConfigureAwait(false);
+            await DeleteAsync(child.RowKey, cancellationToken);
         }
 
-        var response = await storage.ArtifactIndex.DeleteEntityAsync(Partition, id, ETag.All, cancellationToken).ConfigureAwait(false);
-        await storage.Artifacts.DeleteBlobIfExistsAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await storage.ArtifactIndex.DeleteEntityAsync(Partition, id, ETag.All, cancellationToken);
+        await storage.Artifacts.DeleteBlobIfExistsAsync(id, cancellationToken: cancellationToken);
         return response.Status != 404;
     }
 
@@ -153,15 +153,15 @@ public sealed class ArtifactStore
         var artifact = new Artifact(id, links.JobId, links.TaskId, links.ParentId, contentType, size, Timestamps.Now(clock));
         try
         {
-            await storage.ArtifactIndex.AddEntityAsync(ToEntity(artifact), cancellationToken).ConfigureAwait(false);
+            await storage.ArtifactIndex.AddEntityAsync(ToEntity(artifact), cancellationToken);
             return artifact;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
             // Written before (an activity that ran again): rewrite it, keeping its first creation time.
-            var existing = await storage.ArtifactIndex.GetEntityAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var existing = await storage.ArtifactIndex.GetEntityAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken);
             artifact = artifact with { CreatedAt = FromEntity(existing.Value).CreatedAt };
-            await storage.ArtifactIndex.UpsertEntityAsync(ToEntity(artifact), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            await storage.ArtifactIndex.UpsertEntityAsync(ToEntity(artifact), TableUpdateMode.Replace, cancellationToken);
             return artifact;
         }
     }

@@ -17,7 +17,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
             QueryFilters.Id(request.Query, "job_id"),
             QueryFilters.Id(request.Query, "task_id"),
             QueryFilters.Id(request.Query, "parent_id"));
-        return ApiResults.Ok(await artifacts.ListAsync(query, page, cancellationToken).ConfigureAwait(false));
+        return ApiResults.Ok(await artifacts.ListAsync(query, page, cancellationToken));
     }
 
     [Function("GetArtifact")]
@@ -27,7 +27,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
         CancellationToken cancellationToken)
     {
         var artifactId = UlidIds.Parse(id, "id");
-        return ApiResults.Ok(await artifacts.GetAsync(artifactId, includeData: true, cancellationToken).ConfigureAwait(false)
+        return ApiResults.Ok(await artifacts.GetAsync(artifactId, includeData: true, cancellationToken)
             ?? throw Refusals.NotFound("artifact", artifactId));
     }
 
@@ -38,7 +38,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
         CancellationToken cancellationToken)
     {
         var artifactId = UlidIds.Parse(id, "id");
-        var (artifact, content) = await artifacts.OpenAsync(artifactId, cancellationToken).ConfigureAwait(false)
+        var (artifact, content) = await artifacts.OpenAsync(artifactId, cancellationToken)
             ?? throw Refusals.NotFound("artifact", artifactId);
         return TypedResults.Stream(content, artifact.ContentType, artifact.Id + DownloadExtension(artifact));
     }
@@ -50,7 +50,7 @@ public sealed class ArtifactsApi(ArtifactStore artifacts)
         CancellationToken cancellationToken)
     {
         var artifactId = UlidIds.Parse(id, "id");
-        return await artifacts.DeleteAsync(artifactId, cancellationToken).ConfigureAwait(false)
+        return await artifacts.DeleteAsync(artifactId, cancellationToken)
             ? ApiResults.NoContent()
             : throw Refusals.NotFound("artifact", artifactId);
     }

@@ -54,7 +54,7 @@ public sealed class JobScheduler
     /// <summary>Accepts a job for the task and starts it; the job as accepted (pending).</summary>
     public async Task<Job> ExecuteAsync(string taskId, ExecuteRequest request, CancellationToken cancellationToken = default)
     {
-        var task = (await tasks.GetAsync(taskId, cancellationToken).ConfigureAwait(false))?.Value
+        var task = (await tasks.GetAsync(taskId, cancellationToken))?.Value
             ?? throw Refusals.NotFound("task", taskId);
         if (!task.Enabled)
         {
@@ -91,7 +91,7 @@ public sealed class JobScheduler
             // The gate serves jobs by id, i.e. by acceptance: a job joins its line the moment it is accepted.
             PermitRequestedAt = concurrency.Enabled ? submittedAt : null,
         };
-        await jobs.CreateAsync(job, cancellationToken).ConfigureAwait(false);
+        await jobs.CreateAsync(job, cancellationToken);
 
         var run = new JobRun(job.Id, task, parameters, env, task.TimeoutSeconds ?? execution.DefaultTimeoutSeconds,
             UlidIds.New(clock), concurrency.Enabled)
@@ -100,8 +100,7 @@ public sealed class JobScheduler
         };
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(JobOrchestrator.Name, run, new StartOrchestrationOptions(job.Id), cancellationToken)
-                .ConfigureAwait(false);
+            await client.ScheduleNewOrchestrationInstanceAsync(JobOrchestrator.Name, run, new StartOrchestrationOptions(job.Id), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -140,7 +139,7 @@ public sealed class JobScheduler
         }
 
         // Wakes the orchestration if it is waiting for a permit; a running activity notices the record.
-        await RaiseCancelAsync(jobId, cancellationToken).ConfigureAwait(false);
+        await RaiseCancelAsync(jobId, cancellationToken);
         logger.JobCanceled(jobId);
         return job;
     }
@@ -148,12 +147,12 @@ public sealed class JobScheduler
     /// <summary>Cancels the job if it is still going, then removes its orchestration history and its record.</summary>
     public async Task DeleteAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        var job = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Refusals.NotFound("job", jobId);
+        var job = await jobs.GetAsync(jobId, cancellationToken) ?? throw Refusals.NotFound("job", jobId);
         if (!job.IsFinished)
         {
             try
             {
-                await CancelAsync(jobId, cancellationToken).ConfigureAwait(false);
+                await CancelAsync(jobId, cancellationToken);
             }
             catch (RefusalException ex) when (ex.Kind == RefusalKind.Conflict)
             {
@@ -161,15 +160,14 @@ public sealed class JobScheduler
             }
         }
 
-        await RemoveOrchestrationAsync(jobId, cancellationToken).ConfigureAwait(false);
+        await RemoveOrchestrationAsync(jobId, cancellationToken);
         if (concurrency.Enabled)
         {
             // A terminated orchestration cannot return its permit: return it here (release is idempotent).
-            await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, jobId, cancellation: cancellationToken)
-                .ConfigureAwait(false);
+            await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, jobId, cancellation: cancellationToken);
         }
 
-        await jobs.DeleteAsync(jobId, cancellationToken).ConfigureAwait(false);
+        await jobs.DeleteAsync(jobId, cancellationToken);
         logger.JobDeleted(jobId);
     }
 
@@ -177,7 +175,7 @@ public sealed class JobScheduler
     {
         try
         {
-            await client.RaiseEventAsync(jobId, CancelEvent, jobId, cancellationToken).ConfigureAwait(false);
+            await client.RaiseEventAsync(jobId, CancelEvent, jobId, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -193,23 +191,23 @@ public sealed class JobScheduler
     /// </summary>
     private async Task RemoveOrchestrationAsync(string jobId, CancellationToken cancellationToken)
     {
-        var instance = await client.GetInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var instance = await client.GetInstanceAsync(jobId, cancellationToken);
         if (instance is null)
         {
             return;
         }
 
-        if (!instance.IsCompleted && !await WaitForEndAsync(jobId, cancellationToken).ConfigureAwait(false))
+        if (!instance.IsCompleted && !await WaitForEndAsync(jobId, cancellationToken))
         {
-            await client.TerminateInstanceAsync(jobId, new TerminateInstanceOptions("The job was deleted."), cancellationToken).ConfigureAwait(false);
-            if (!await WaitForEndAsync(jobId, cancellationToken).ConfigureAwait(false))
+            await client.TerminateInstanceAsync(jobId, new TerminateInstanceOptions("The job was deleted."), cancellationToken);
+            if (!await WaitForEndAsync(jobId, cancellationToken))
             {
                 logger.JobOrchestrationNotEnded(jobId);
                 return; // the record still goes; the history stays (Durable purges only finished instances)
             }
         }
 
-        await client.PurgeInstanceAsync(jobId, cancellation: cancellationToken).ConfigureAwait(false);
+        await client.PurgeInstanceAsync(jobId, cancellation: cancellationToken);
     }
 
     private async Task<bool> WaitForEndAsync(string jobId, CancellationToken cancellationToken)
@@ -218,7 +216,7 @@ public sealed class JobScheduler
         wait.CancelAfter(TimeSpan.FromSeconds(30));
         try
         {
-            await client.WaitForInstanceCompletionAsync(jobId, wait.Token).ConfigureAwait(false);
+            await client.WaitForInstanceCompletionAsync(jobId, wait.Token);
             return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -40,7 +40,7 @@ public sealed class ShellRunner(IOptions<ExecutionOptions> options, TimeProvider
         var (shell, arguments) = OperatingSystem.IsWindows()
             ? ("cmd.exe", new[] { "/d", "/s", "/c", command })
             : ("/bin/sh", new[] { "-c", command });
-        return await RunAsync(shell, arguments, environment, timeout, cancellationToken).ConfigureAwait(false);
+        return await RunAsync(shell, arguments, environment, timeout, cancellationToken);
     }
 
     /// <summary>Runs an executable with arguments, without a shell.</summary>
@@ -68,8 +68,7 @@ public sealed class ShellRunner(IOptions<ExecutionOptions> options, TimeProvider
                     .WithStandardOutputPipe(PipeTarget.ToStream(stdout))
                     .WithStandardErrorPipe(PipeTarget.ToStream(stderr))
                     .WithValidation(CommandResultValidation.None)
-                    .ExecuteAsync(linked.Token)
-                    .ConfigureAwait(false);
+                    .ExecuteAsync(linked.Token);
                 exitCode = result.ExitCode;
             }
         }

@@ -34,7 +34,7 @@ public sealed class TaskFunctionInvoker(IServiceScopeFactory scopes, ILoggerFact
         try
         {
             returned = method.Invoke(target, arguments);
-            returned = await AwaitResultAsync(returned, method.ReturnType).ConfigureAwait(false);
+            returned = await AwaitResultAsync(returned, method.ReturnType);
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
@@ -70,16 +70,16 @@ public sealed class TaskFunctionInvoker(IServiceScopeFactory scopes, ILoggerFact
         switch (returned)
         {
             case Task task:
-                await task.ConfigureAwait(false);
+                await task;
                 return declared.IsGenericType && declared.GetGenericTypeDefinition() == typeof(Task<>)
                     ? declared.GetProperty(nameof(Task<object>.Result))!.GetValue(task)
                     : null;
             case ValueTask valueTask:
-                await valueTask.ConfigureAwait(false);
+                await valueTask;
                 return null;
             case not null when returned.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(ValueTask<>):
                 var asTask = (Task)type.GetMethod(nameof(ValueTask<object>.AsTask))!.Invoke(returned, null)!;
-                return await AwaitResultAsync(asTask, typeof(Task<>).MakeGenericType(type.GetGenericArguments())).ConfigureAwait(false);
+                return await AwaitResultAsync(asTask, typeof(Task<>).MakeGenericType(type.GetGenericArguments()));
             default:
                 return returned;
         }

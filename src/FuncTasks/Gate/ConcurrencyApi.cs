@@ -14,7 +14,7 @@ public sealed class ConcurrencyApi(GateClient gate, IOptions<ApiOptions> api)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/concurrency")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        ApiResults.Ok(await gate.GetAsync(client, cancellationToken).ConfigureAwait(false));
+        ApiResults.Ok(await gate.GetAsync(client, cancellationToken));
 
     [Function("SetConcurrency")]
     public async Task<IResult> Put(
@@ -22,11 +22,11 @@ public sealed class ConcurrencyApi(GateClient gate, IOptions<ApiOptions> api)
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken).ConfigureAwait(false);
+        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken);
         var fields = new JsonFields(body!.Value);
         var limit = fields.ReadInteger("limit", 1, 1000, required: true);
         fields.RejectUnknown();
         fields.ThrowIfInvalid();
-        return ApiResults.Ok(await gate.SetLimitAsync(client, limit!.Value, cancellationToken).ConfigureAwait(false));
+        return ApiResults.Ok(await gate.SetLimitAsync(client, limit!.Value, cancellationToken));
     }
 }

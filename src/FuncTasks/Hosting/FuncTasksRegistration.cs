@@ -15,6 +15,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FuncTasks.Hosting;
@@ -29,6 +30,8 @@ public static class FuncTasksRegistration
         builder.Services.AddHostedService<StartupChecks>();
         builder.Services.AddFuncTasksTelemetry(builder.Configuration);
         builder.Services.AddDurableSerialization();
+        // The framework's results log two Information lines per response; the host logs each request already.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Result", LogLevel.Warning);
         builder.UseMiddleware<HttpTriggerMiddleware>();
         return builder;
     }

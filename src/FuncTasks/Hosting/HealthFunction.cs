@@ -20,7 +20,7 @@ public sealed class HealthFunction(StorageAccount storage)
         var tables = CheckAsync(ct => storage.Tasks.QueryAsync<Azure.Data.Tables.TableEntity>(
             filter: "PartitionKey eq 'health'", maxPerPage: 1, cancellationToken: ct).AsPages().GetAsyncEnumerator(ct).MoveNextAsync().AsTask(), cancellationToken);
         var blobs = CheckAsync(ct => storage.Artifacts.GetPropertiesAsync(cancellationToken: ct), cancellationToken);
-        var checks = new Dictionary<string, HealthCheck> { ["tables"] = await tables.ConfigureAwait(false), ["blobs"] = await blobs.ConfigureAwait(false) };
+        var checks = new Dictionary<string, HealthCheck> { ["tables"] = await tables, ["blobs"] = await blobs };
         var healthy = checks.Values.All(c => c.Status == "healthy");
         return ApiResults.Json(healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
             new HealthReport(healthy ? "healthy" : "unhealthy", checks));
@@ -33,7 +33,7 @@ public sealed class HealthFunction(StorageAccount storage)
         var watch = Stopwatch.StartNew();
         try
         {
-            await probe(timeout.Token).ConfigureAwait(false);
+            await probe(timeout.Token);
             return new HealthCheck("healthy", watch.ElapsedMilliseconds, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

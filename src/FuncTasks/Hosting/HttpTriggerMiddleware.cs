@@ -22,7 +22,7 @@ public sealed class HttpTriggerPipeline(ApiKeyCheck apiKeys, ILogger<HttpTrigger
         try
         {
             apiKeys.Ensure(httpContext.Request, functionName);
-            return await function().ConfigureAwait(false);
+            return await function();
         }
         catch (Exception exception)
         {
@@ -43,15 +43,15 @@ internal sealed class HttpTriggerMiddleware(ApiKeyCheck apiKeys, ILogger<HttpTri
     {
         if (context.GetHttpContext() is not { } httpContext)
         {
-            await next(context).ConfigureAwait(false);
+            await next(context);
             return;
         }
 
         var answer = await pipeline.InvokeAsync(httpContext, context.FunctionDefinition.Name, async () =>
         {
-            await next(context).ConfigureAwait(false);
+            await next(context);
             return context.GetInvocationResult().Value;
-        }).ConfigureAwait(false);
+        });
         context.GetInvocationResult().Value = answer;
     }
 }

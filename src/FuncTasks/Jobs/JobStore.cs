@@ -24,11 +24,11 @@ public sealed class JobStore(StorageAccount storage)
     private readonly TableClient table = storage.Jobs;
 
     public async Task CreateAsync(Job job, CancellationToken cancellationToken) =>
-        await table.AddEntityAsync(ToEntity(job), cancellationToken).ConfigureAwait(false);
+        await table.AddEntityAsync(ToEntity(job), cancellationToken);
 
     public async Task<Job?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, UlidIds.Invert(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, UlidIds.Invert(id), cancellationToken: cancellationToken);
         return response.HasValue ? FromEntity(response.Value!) : null;
     }
 
@@ -38,14 +38,14 @@ public sealed class JobStore(StorageAccount storage)
     /// Returns the record as written (or as found when unchanged), or null when there is no such job.
     /// </summary>
     public async Task<Job?> UpdateAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken) =>
-        (await TransitionAsync(id, change, cancellationToken).ConfigureAwait(false)).Job;
+        (await TransitionAsync(id, change, cancellationToken)).Job;
 
     /// <summary>Like <see cref="UpdateAsync"/>, and says whether this call's change is the one written.</summary>
     public async Task<JobChange> TransitionAsync(string id, Func<Job, Job?> change, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, UlidIds.Invert(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, UlidIds.Invert(id), cancellationToken: cancellationToken);
             if (!response.HasValue)
             {
                 return new JobChange(null, false);
@@ -59,7 +59,7 @@ public sealed class JobStore(StorageAccount storage)
 
             try
             {
-                await table.UpdateEntityAsync(ToEntity(changed), response.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                await table.UpdateEntityAsync(ToEntity(changed), response.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
                 return new JobChange(changed, true);
             }
             catch (RequestFailedException ex) when (ex.Status is 412 or 404)
@@ -71,7 +71,7 @@ public sealed class JobStore(StorageAccount storage)
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        var response = await table.DeleteEntityAsync(Partition, UlidIds.Invert(id), ETag.All, cancellationToken).ConfigureAwait(false);
+        var response = await table.DeleteEntityAsync(Partition, UlidIds.Invert(id), ETag.All, cancellationToken);
         return response.Status != 404;
     }
 
@@ -95,7 +95,7 @@ public sealed class JobStore(StorageAccount storage)
     public async IAsyncEnumerable<Job> ScanUnfinishedAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and (Status eq {"pending"} or Status eq {"running"})");
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             yield return FromEntity(entity);
         }

@@ -58,7 +58,7 @@ public sealed class JobStreamWriter(JobStore jobs, IOptions<StreamOptions> optio
         var lastSent = clock.GetTimestamp();
         while (!job.IsFinished)
         {
-            var (stopped, current) = await NextAsync(job.Id, stop.Token).ConfigureAwait(false);
+            var (stopped, current) = await NextAsync(job.Id, stop.Token);
             if (stopped)
             {
                 yield break;
@@ -77,7 +77,7 @@ public sealed class JobStreamWriter(JobStore jobs, IOptions<StreamOptions> optio
             }
             else if (clock.GetElapsedTime(lastSent) >= keepAlive)
             {
-                if (!await TryWriteKeepAliveAsync(response, stop.Token).ConfigureAwait(false))
+                if (!await TryWriteKeepAliveAsync(response, stop.Token))
                 {
                     yield break;
                 }
@@ -96,8 +96,8 @@ public sealed class JobStreamWriter(JobStore jobs, IOptions<StreamOptions> optio
     {
         try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(options.Value.PollMilliseconds), clock, stop).ConfigureAwait(false);
-            return (false, await jobs.GetAsync(jobId, stop).ConfigureAwait(false));
+            await Task.Delay(TimeSpan.FromMilliseconds(options.Value.PollMilliseconds), clock, stop);
+            return (false, await jobs.GetAsync(jobId, stop));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -109,8 +109,8 @@ public sealed class JobStreamWriter(JobStore jobs, IOptions<StreamOptions> optio
     {
         try
         {
-            await response.Body.WriteAsync(KeepAliveComment, stop).ConfigureAwait(false);
-            await response.Body.FlushAsync(stop).ConfigureAwait(false);
+            await response.Body.WriteAsync(KeepAliveComment, stop);
+            await response.Body.FlushAsync(stop);
             return true;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -129,7 +129,7 @@ public sealed class JobStreamWriter(JobStore jobs, IOptions<StreamOptions> optio
             var events = TypedResults.ServerSentEvents(writer.EventsAsync(httpContext.Response, job, cancellationToken));
             try
             {
-                await events.ExecuteAsync(httpContext).ConfigureAwait(false);
+                await events.ExecuteAsync(httpContext);
             }
             catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
             {

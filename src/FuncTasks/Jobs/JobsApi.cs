@@ -24,8 +24,8 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         CancellationToken cancellationToken)
     {
         var taskId = UlidIds.Parse(id, "id");
-        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken).ConfigureAwait(false);
-        var job = await schedulers.Create(client).ExecuteAsync(taskId, ExecuteRequest.Parse(body), cancellationToken).ConfigureAwait(false);
+        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken);
+        var job = await schedulers.Create(client).ExecuteAsync(taskId, ExecuteRequest.Parse(body), cancellationToken);
 
         var location = $"/api/v1/jobs/{job.Id}";
         var answer = new JobAcceptedResponse(job.Id, job.TaskId, job.Status, new JobLinks(location, $"{location}/$stream"),
@@ -40,7 +40,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
     {
         var page = PageRequest.FromQuery(request.Query);
         var query = new JobQuery(QueryFilters.Enum<JobStatus>(request.Query, "status"), QueryFilters.Id(request.Query, "task_id"));
-        return ApiResults.Ok(await jobs.ListAsync(query, page, cancellationToken).ConfigureAwait(false));
+        return ApiResults.Ok(await jobs.ListAsync(query, page, cancellationToken));
     }
 
     [Function("GetJob")]
@@ -50,7 +50,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         CancellationToken cancellationToken)
     {
         var jobId = UlidIds.Parse(id, "id");
-        return ApiResults.Ok(await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Refusals.NotFound("job", jobId));
+        return ApiResults.Ok(await jobs.GetAsync(jobId, cancellationToken) ?? throw Refusals.NotFound("job", jobId));
     }
 
     [Function("CancelJob")]
@@ -60,7 +60,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        var job = await schedulers.Create(client).CancelAsync(UlidIds.Parse(id, "id"), cancellationToken).ConfigureAwait(false);
+        var job = await schedulers.Create(client).CancelAsync(UlidIds.Parse(id, "id"), cancellationToken);
         return ApiResults.Accepted(job);
     }
 
@@ -71,7 +71,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        await schedulers.Create(client).DeleteAsync(UlidIds.Parse(id, "id"), cancellationToken).ConfigureAwait(false);
+        await schedulers.Create(client).DeleteAsync(UlidIds.Parse(id, "id"), cancellationToken);
         return ApiResults.NoContent();
     }
 
@@ -82,7 +82,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         CancellationToken cancellationToken)
     {
         var jobId = UlidIds.Parse(id, "id");
-        var job = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw Refusals.NotFound("job", jobId);
+        var job = await jobs.GetAsync(jobId, cancellationToken) ?? throw Refusals.NotFound("job", jobId);
         return stream.Open(job, cancellationToken);
     }
 }

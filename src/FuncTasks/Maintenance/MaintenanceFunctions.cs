@@ -15,7 +15,7 @@ public sealed class MaintenanceFunctions(OrphanSweeper sweeper)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/tasks/$orphaned")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var orphans = await sweeper.FindOrphanedTasksAsync(cancellationToken).ConfigureAwait(false);
+        var orphans = await sweeper.FindOrphanedTasksAsync(cancellationToken);
         return ApiResults.Ok(new OrphanedTasksResponse(orphans, orphans.Count));
     }
 

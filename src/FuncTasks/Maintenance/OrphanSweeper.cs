@@ -47,7 +47,7 @@ public sealed class OrphanSweeper(
     public async Task<List<TaskDefinition>> FindOrphanedTasksAsync(CancellationToken cancellationToken)
     {
         var orphans = new List<TaskDefinition>();
-        await foreach (var task in tasks.ScanAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var task in tasks.ScanAsync(cancellationToken))
         {
             if (task.Value.TaskType == TaskType.Function && !functions.Contains(task.Value.Command))
             {
@@ -61,10 +61,10 @@ public sealed class OrphanSweeper(
     public async Task<SweepSummary> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
         var started = clock.GetTimestamp();
-        var disabled = await DisableOrphanedTasksAsync(cancellationToken).ConfigureAwait(false);
-        var failed = await FailLostJobsAsync(client, cancellationToken).ConfigureAwait(false);
-        var reclaimed = await ReclaimPermitsAsync(client, cancellationToken).ConfigureAwait(false);
-        var wakersPurged = await PurgeFinishedWakersAsync(client, cancellationToken).ConfigureAwait(false);
+        var disabled = await DisableOrphanedTasksAsync(cancellationToken);
+        var failed = await FailLostJobsAsync(client, cancellationToken);
+        var reclaimed = await ReclaimPermitsAsync(client, cancellationToken);
+        var wakersPurged = await PurgeFinishedWakersAsync(client, cancellationToken);
         var summary = new SweepSummary(disabled.Count, failed.Count, reclaimed.Count, disabled, failed, reclaimed,
             (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged };
         logger.SweepDone(summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, wakersPurged, summary.DurationMs);
@@ -74,7 +74,7 @@ public sealed class OrphanSweeper(
     private async Task<List<string>> DisableOrphanedTasksAsync(CancellationToken cancellationToken)
     {
         var disabled = new List<string>();
-        await foreach (var stored in tasks.ScanAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var stored in tasks.ScanAsync(cancellationToken))
         {
             var task = stored.Value;
             if (task.TaskType != TaskType.Function || functions.Contains(task.Command) || !task.Enabled)
@@ -84,7 +84,7 @@ public sealed class OrphanSweeper(
 
             var reason = $"its task function '{task.Command}' is not registered in this app (disabled by the sweep at {ApiJson.FormatTimestamp(clock.GetUtcNow())})";
             var (outcome, _) = await tasks.ReplaceAsync(task with { Enabled = false, UpdatedAt = Timestamps.Now(clock), DisabledReason = reason },
-                stored.Version, cancellationToken).ConfigureAwait(false);
+                stored.Version, cancellationToken);
             if (outcome == WriteOutcome.Written)
             {
                 disabled.Add(task.Id);
@@ -99,9 +99,9 @@ public sealed class OrphanSweeper(
     {
         var failed = new List<string>();
         var now = clock.GetUtcNow();
-        await foreach (var job in jobs.ScanUnfinishedAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var job in jobs.ScanUnfinishedAsync(cancellationToken))
         {
-            var instance = await client.GetInstanceAsync(job.Id, cancellationToken).ConfigureAwait(false);
+            var instance = await client.GetInstanceAsync(job.Id, cancellationToken);
             string? why = instance switch
             {
                 null when now - job.SubmittedAt > StartGrace => "its orchestration does not exist",
@@ -127,7 +127,7 @@ public sealed class OrphanSweeper(
 
     private async Task<IReadOnlyList<string>> ReclaimPermitsAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
-        var state = await gate.GetStateAsync(client, cancellationToken).ConfigureAwait(false);
+        var state = await gate.GetStateAsync(client, cancellationToken);
         if (state is null)
         {
             return [];
@@ -136,14 +136,13 @@ public sealed class OrphanSweeper(
         // Grants whose wake-up orchestration was lost are sent again by the gate's next operation; nudge it with one.
         if (state.IsWakerDue(Timestamps.Now(clock)))
         {
-            await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Wake, cancellation: cancellationToken)
-                .ConfigureAwait(false);
+            await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Wake, cancellation: cancellationToken);
         }
 
-        var stale = await Orchestrations.FindEndedAsync(client, state.Held.Concat(state.Queue), cancellationToken).ConfigureAwait(false);
+        var stale = await Orchestrations.FindEndedAsync(client, state.Held.Concat(state.Queue), cancellationToken);
         if (stale.Length > 0)
         {
-            if (!await gate.ReclaimAsync(client, stale, cancellationToken).ConfigureAwait(false))
+            if (!await gate.ReclaimAsync(client, stale, cancellationToken))
             {
                 logger.SweepReclaimNotApplied(stale.Length);
             }
@@ -165,14 +164,14 @@ public sealed class OrphanSweeper(
             InstanceIdPrefix = PermitWaker.InstanceIdPrefix,
             Statuses = Orchestrations.EndedStatuses,
         };
-        await foreach (var waker in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken).ConfigureAwait(false))
+        await foreach (var waker in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
             finished.Add(waker.InstanceId);
         }
 
         foreach (var instanceId in finished)
         {
-            await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken).ConfigureAwait(false);
+            await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken);
         }
 
         return finished.Count;

@@ -35,10 +35,10 @@ public sealed class StorageAccount
     /// <summary>Creates the tables and the container if they are missing (idempotent).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        await Tasks.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-        await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-        await ArtifactIndex.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-        await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Tasks.CreateIfNotExistsAsync(cancellationToken);
+        await Jobs.CreateIfNotExistsAsync(cancellationToken);
+        await ArtifactIndex.CreateIfNotExistsAsync(cancellationToken);
+        await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 
     public static StorageAccount FromConfiguration(IConfiguration configuration, IOptions<StorageOptions> options)

@@ -37,7 +37,7 @@ public static class TablePager
         string? lastScanned = null;
         var scanned = 0;
         var maxPerPage = Math.Min(MaxRowsScanned, page.Limit + 1);
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage, cancellationToken: cancellationToken))
         {
             if (map(entity) is { } item)
             {

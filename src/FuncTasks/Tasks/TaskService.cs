@@ -14,21 +14,21 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
         var type = ResolveType(spec);
         var now = Timestamps.Now(clock);
         var task = Build(clientId ?? UlidIds.New(clock), spec, type, now, now);
-        return await store.CreateAsync(task, cancellationToken).ConfigureAwait(false)
+        return await store.CreateAsync(task, cancellationToken)
             ?? throw Refusals.Conflict("task-exists", "A task with this id exists", $"A task with the id '{task.Id}' already exists.");
     }
 
     public async Task<Versioned<TaskDefinition>> GetAsync(string id, CancellationToken cancellationToken) =>
-        await store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw Refusals.NotFound("task", id);
+        await store.GetAsync(id, cancellationToken) ?? throw Refusals.NotFound("task", id);
 
     public async Task<Versioned<TaskDefinition>> ReplaceAsync(string id, TaskSpec spec, string? ifMatch, CancellationToken cancellationToken)
     {
         var type = ResolveType(spec);
-        var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var current = await GetAsync(id, cancellationToken);
         EnsureMatches(ifMatch, current.Version);
 
         var task = Build(id, spec, type, current.Value.CreatedAt, Timestamps.Now(clock));
-        var (outcome, version) = await store.ReplaceAsync(task, ifMatch is null ? ETag.All : current.Version, cancellationToken).ConfigureAwait(false);
+        var (outcome, version) = await store.ReplaceAsync(task, ifMatch is null ? ETag.All : current.Version, cancellationToken);
         return outcome switch
         {
             WriteOutcome.Written => new Versioned<TaskDefinition>(task, version),
@@ -42,12 +42,12 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
         var expected = ETag.All;
         if (ifMatch is not null)
         {
-            var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            var current = await GetAsync(id, cancellationToken);
             EnsureMatches(ifMatch, current.Version);
             expected = current.Version;
         }
 
-        switch (await store.DeleteAsync(id, expected, cancellationToken).ConfigureAwait(false))
+        switch (await store.DeleteAsync(id, expected, cancellationToken))
         {
             case WriteOutcome.NotFound:
                 throw Refusals.NotFound("task", id);

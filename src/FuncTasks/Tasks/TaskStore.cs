@@ -28,7 +28,7 @@ public sealed class TaskStore(StorageAccount storage)
     {
         try
         {
-            var response = await table.AddEntityAsync(ToEntity(task), cancellationToken).ConfigureAwait(false);
+            var response = await table.AddEntityAsync(ToEntity(task), cancellationToken);
             return new Versioned<TaskDefinition>(task, response.Headers.ETag ?? default);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -39,7 +39,7 @@ public sealed class TaskStore(StorageAccount storage)
 
     public async Task<Versioned<TaskDefinition>?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken);
         return response.HasValue ? new Versioned<TaskDefinition>(FromEntity(response.Value!), response.Value!.ETag) : null;
     }
 
@@ -48,7 +48,7 @@ public sealed class TaskStore(StorageAccount storage)
     {
         try
         {
-            var response = await table.UpdateEntityAsync(ToEntity(task), expected, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            var response = await table.UpdateEntityAsync(ToEntity(task), expected, TableUpdateMode.Replace, cancellationToken);
             return (WriteOutcome.Written, response.Headers.ETag ?? default);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -65,7 +65,7 @@ public sealed class TaskStore(StorageAccount storage)
     {
         try
         {
-            var response = await table.DeleteEntityAsync(Partition, id, expected, cancellationToken).ConfigureAwait(false);
+            var response = await table.DeleteEntityAsync(Partition, id, expected, cancellationToken);
             // Table storage answers 204 for a missing row when no ETag is required; treat it as not found.
             return response.Status == 404 ? WriteOutcome.NotFound : WriteOutcome.Written;
         }
@@ -104,7 +104,7 @@ public sealed class TaskStore(StorageAccount storage)
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition}");
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             yield return new Versioned<TaskDefinition>(FromEntity(entity), entity.ETag);
         }

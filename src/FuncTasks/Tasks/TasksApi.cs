@@ -16,9 +16,9 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/tasks")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken).ConfigureAwait(false);
+        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken);
         var (spec, clientId) = TaskSpecParser.Parse(body!.Value);
-        var created = await tasks.CreateAsync(spec, clientId, cancellationToken).ConfigureAwait(false);
+        var created = await tasks.CreateAsync(spec, clientId, cancellationToken);
         return ApiResults.Created($"/api/v1/tasks/{created.Value.Id}", created.Value).WithHeader("ETag", created.HttpETag);
     }
 
@@ -41,7 +41,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
             QueryFilters.Boolean(request.Query, "enabled"),
             QueryFilters.Enum<TaskType>(request.Query, "task_type"),
             tags!);
-        return ApiResults.Ok(await tasks.ListAsync(query, page, cancellationToken).ConfigureAwait(false));
+        return ApiResults.Ok(await tasks.ListAsync(query, page, cancellationToken));
     }
 
     [Function("GetTask")]
@@ -50,7 +50,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
         string id,
         CancellationToken cancellationToken)
     {
-        var task = await tasks.GetAsync(UlidIds.Parse(id, "id"), cancellationToken).ConfigureAwait(false);
+        var task = await tasks.GetAsync(UlidIds.Parse(id, "id"), cancellationToken);
         return ApiResults.Ok(task.Value).WithHeader("ETag", task.HttpETag);
     }
 
@@ -61,14 +61,14 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
         CancellationToken cancellationToken)
     {
         var taskId = UlidIds.Parse(id, "id");
-        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken).ConfigureAwait(false);
+        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken);
         var (spec, bodyId) = TaskSpecParser.Parse(body!.Value);
         if (bodyId is not null && bodyId != taskId)
         {
             throw Refusals.Validation("id", "must match the id in the path (or be left out)");
         }
 
-        var replaced = await tasks.ReplaceAsync(taskId, spec, IfMatch(request), cancellationToken).ConfigureAwait(false);
+        var replaced = await tasks.ReplaceAsync(taskId, spec, IfMatch(request), cancellationToken);
         return ApiResults.Ok(replaced.Value).WithHeader("ETag", replaced.HttpETag);
     }
 
@@ -78,7 +78,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
         string id,
         CancellationToken cancellationToken)
     {
-        await tasks.DeleteAsync(UlidIds.Parse(id, "id"), IfMatch(request), cancellationToken).ConfigureAwait(false);
+        await tasks.DeleteAsync(UlidIds.Parse(id, "id"), IfMatch(request), cancellationToken);
         return ApiResults.NoContent();
     }
 

@@ -10,6 +10,11 @@ namespace FuncTasks;
 /// </summary>
 internal static partial class Logs
 {
+    // 1xxx: HTTP (Api/ProblemMapper)
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
+    public static partial void UnhandledError(this ILogger logger, Exception exception, string method, string path);
+
     // 2xxx: Jobs accepted, canceled, deleted (Execution/JobScheduler)
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Job {JobId} accepted for task {TaskId} ({TaskType})")]

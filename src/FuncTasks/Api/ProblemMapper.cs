@@ -7,7 +7,7 @@ namespace FuncTasks.Api;
 /// The one exception-to-problem-details path: refusals keep their status; anything else is a real
 /// server fault, logged, and answered 500 without internals.
 /// </summary>
-public static partial class ProblemMapper
+public static class ProblemMapper
 {
     public static IResult ToResult(Exception exception, HttpContext httpContext, ILogger logger)
     {
@@ -20,7 +20,7 @@ public static partial class ProblemMapper
                 return ApiResults.Problem(499, "client-closed-request", "The client closed the request",
                     "The request was canceled by the client.", instance, null);
             case var fault:
-                LogUnhandled(logger, fault, httpContext.Request.Method, instance);
+                logger.UnhandledError(fault, httpContext.Request.Method, instance);
                 return ApiResults.Problem(StatusCodes.Status500InternalServerError, "internal-error", "Internal error",
                     "An unexpected error occurred; it has been logged.", instance, null);
         }
@@ -47,7 +47,4 @@ public static partial class ProblemMapper
         AggregateException { InnerExceptions.Count: 1 } aggregate => Unwrap(aggregate.InnerExceptions[0]),
         _ => exception,
     };
-
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
 }

@@ -34,7 +34,7 @@ public sealed class TaskFunctionInvoker(IServiceScopeFactory scopes, ILoggerFact
         try
         {
             returned = method.Invoke(target, arguments);
-            returned = await AwaitResultAsync(returned, method.ReturnType);
+            returned = await MethodResults.AwaitAsync(returned, method.ReturnType);
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
@@ -60,30 +60,6 @@ public sealed class TaskFunctionInvoker(IServiceScopeFactory scopes, ILoggerFact
     private object Inject(Type type, TaskFunctionDescriptor function, JobServices job, IServiceProvider services, CancellationToken cancellationToken) =>
         job.Provide(type, () => loggers.CreateLogger($"FuncTasks.TaskFunctions.{function.Name}"), cancellationToken) ?? services.GetRequiredService(type);
 
-    /// <param name="declared">
-    /// The method's return type: only a declared <c>Task&lt;T&gt;</c> has a result. At run time the Task of an
-    /// <c>async Task</c> method is a <c>Task&lt;VoidTaskResult&gt;</c>, and a method declared <c>Task</c> may
-    /// hand back any <c>Task&lt;T&gt;</c>; neither is a result.
-    /// </param>
-    private static async Task<object?> AwaitResultAsync(object? returned, Type declared)
-    {
-        switch (returned)
-        {
-            case Task task:
-                await task;
-                return declared.IsGenericType && declared.GetGenericTypeDefinition() == typeof(Task<>)
-                    ? declared.GetProperty(nameof(Task<object>.Result))!.GetValue(task)
-                    : null;
-            case ValueTask valueTask:
-                await valueTask;
-                return null;
-            case not null when returned.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(ValueTask<>):
-                var asTask = (Task)type.GetMethod(nameof(ValueTask<object>.AsTask))!.Invoke(returned, null)!;
-                return await AwaitResultAsync(asTask, typeof(Task<>).MakeGenericType(type.GetGenericArguments()));
-            default:
-                return returned;
-        }
-    }
 }
 
 /// <summary>A task function returned a value that is not a JSON object.</summary>

@@ -11,7 +11,7 @@ namespace FuncTasks.Testing.Durable;
 
 /// <summary>
 /// A real <see cref="DurableTaskClient"/> over DurableTask.Core's client side of the Azure Storage backend
-/// (the role Microsoft.DurableTask.Client.OrchestrationServiceClientShim plays, which the mirror lacks).
+/// (the role Microsoft.DurableTask.Client.OrchestrationServiceClientShim plays; that package is not on every feed).
 /// Payloads go through the host's <see cref="DataConverter"/>, as the worker shims do.
 /// </summary>
 internal sealed class TestDurableTaskClient : DurableTaskClient

@@ -99,14 +99,7 @@ public sealed class FunctionsTestHost : IAsyncDisposable
     {
         var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(context.RequestServices, method.DeclaringType!);
         var arguments = method.GetParameters().Select(p => Bind(p, context, function)).ToArray();
-        var returned = method.Invoke(instance, arguments);
-        if (returned is Task task)
-        {
-            await task.ConfigureAwait(false);
-            returned = task.GetType().IsGenericType ? task.GetType().GetProperty("Result")!.GetValue(task) : null;
-        }
-
-        return returned;
+        return await Execution.MethodResults.AwaitAsync(method.Invoke(instance, arguments), method.ReturnType).ConfigureAwait(false);
     }
 
     private static object? Bind(ParameterInfo parameter, HttpContext context, HttpFunctionMetadata function)

@@ -10,7 +10,7 @@ public sealed class FunctionsMetadataTests
 {
     private const string Id = "{id:regex(^(?!\\$))}";
 
-    /// <summary>The contract (shared/spec/api.md): method, route after the <c>api/</c> prefix, auth level.</summary>
+    /// <summary>The contract (docs/api.md): method, route after the <c>api/</c> prefix, auth level.</summary>
     public static readonly (string Method, string Route, string AuthLevel)[] Contract =
     [
         ("POST", "v1/tasks", "Function"),
@@ -82,7 +82,7 @@ public sealed class FunctionsMetadataTests
     public void ParameterSegments_BesideDollarLiterals_RefuseALeadingDollar()
     {
         // Under the real host a literal such as v1/tasks/$orphaned does not win over v1/tasks/{id} by itself
-        // (shared/platform-notes.md): every parameter that shares a position with a $-literal must refuse '$'.
+        // (docs/testing.md, route precedence): every parameter that shares a position with a $-literal must refuse '$'.
         var routes = FunctionsMetadata.HttpFunctions().Select(f => f.Route.Split('/')).ToList();
         foreach (var literal in routes)
         {

@@ -136,12 +136,14 @@ public sealed class SweepTests(ITestOutputHelper output) : AppTests(withDurable:
         var unknownWaiter = UlidIds.New(TimeProvider.System);
 
         // Permits a lost release left behind: a finished job and a job that never existed hold one each; a third queues.
-        foreach (var id in new[] { finished, unknown, unknownWaiter })
+        // Granted directly (as a call's answer grants), so no waker tells them and none returns them: only the sweep can.
+        var expected = new[] { (finished, 2, 0), (unknown, 3, 0), (unknownWaiter, 3, 1) };
+        foreach (var (id, inUse, waiting) in expected)
         {
-            await App.DurableClient.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, id);
+            await App.DurableClient.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, id);
+            await GateAssert.UntilGateAsync(App, g => g.InUse == inUse && g.Waiting == waiting, "the leaked permits to show");
         }
 
-        await GateAssert.UntilGateAsync(App, g => g is { InUse: 3, Waiting: 1 }, "the leaked permits to show");
         Assert.Equal(new[] { live, finished, unknown }.Order(StringComparer.Ordinal), (await GateAssert.GetAsync(App)).Holders);
 
         var first = await SweepAsync();

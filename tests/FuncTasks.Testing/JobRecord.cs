@@ -30,3 +30,25 @@ public sealed record JobRecord(string Id, string Status, DateTimeOffset Submitte
     private static DateTimeOffset? Time(JsonElement job, string name) =>
         job.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetDateTimeOffset() : null;
 }
+
+public static class JobRecords
+{
+    /// <summary>
+    /// The most jobs running at one instant, by a sweep line over their [started_at, finished_at] intervals (an interval
+    /// that ends at the instant another starts does not overlap it; a job not finished runs on).
+    /// </summary>
+    public static int PeakRunning(IEnumerable<JobRecord> jobs)
+    {
+        var changes = jobs.Where(j => j.StartedAt is not null)
+            .SelectMany(j => new[] { (At: j.StartedAt!.Value, Delta: 1), (At: j.FinishedAt ?? DateTimeOffset.MaxValue, Delta: -1) })
+            .OrderBy(c => c.At).ThenBy(c => c.Delta);
+        int running = 0, peak = 0;
+        foreach (var change in changes)
+        {
+            running += change.Delta;
+            peak = Math.Max(peak, running);
+        }
+
+        return peak;
+    }
+}

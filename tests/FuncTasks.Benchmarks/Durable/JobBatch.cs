@@ -18,22 +18,7 @@ internal sealed record JobBatch(
     public double JobsPerSecond => Jobs / Makespan.TotalSeconds;
 
     /// <summary>The most jobs the records show running at the same moment (started_at..finished_at intervals).</summary>
-    public int MaxOverlap
-    {
-        get
-        {
-            var edges = Records.SelectMany(r => new[] { (Time: r.StartedAt!.Value, Delta: 1), (Time: r.FinishedAt!.Value, Delta: -1) })
-                .OrderBy(e => e.Time).ThenBy(e => e.Delta);
-            int current = 0, most = 0;
-            foreach (var (_, delta) in edges)
-            {
-                current += delta;
-                most = Math.Max(most, current);
-            }
-
-            return most;
-        }
-    }
+    public int MaxOverlap => JobRecords.PeakRunning(Records);
 
     /// <summary>Average number of jobs running over the makespan (sum of run times / makespan).</summary>
     public double MeanRunning => Records.Sum(r => (r.FinishedAt!.Value - r.StartedAt!.Value).TotalSeconds) / Makespan.TotalSeconds;

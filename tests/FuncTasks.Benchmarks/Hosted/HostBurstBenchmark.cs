@@ -230,22 +230,7 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
 
         public double OrchestrationsPerSecond => Jobs / (LastOrchestrationCompleted - Sent).TotalSeconds;
 
-        public int MostRunning
-        {
-            get
-            {
-                var edges = Records.SelectMany(r => new[] { (Time: r.StartedAt!.Value, Delta: 1), (Time: r.FinishedAt!.Value, Delta: -1) })
-                    .OrderBy(e => e.Time).ThenBy(e => e.Delta);
-                int current = 0, most = 0;
-                foreach (var (_, delta) in edges)
-                {
-                    current += delta;
-                    most = Math.Max(most, current);
-                }
-
-                return most;
-            }
-        }
+        public int MostRunning => JobRecords.PeakRunning(Records);
 
         public double MeanRunning => Records.Sum(r => (r.FinishedAt!.Value - r.StartedAt!.Value).TotalSeconds) / Makespan.TotalSeconds;
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using FuncTasks.E2E.Infrastructure;
+using FuncTasks.Testing;
 using FuncTasks.Testing.Host;
 
 namespace FuncTasks.E2E.Scenarios;
@@ -128,19 +129,7 @@ public sealed class GateTests(SharedApp shared) : IAsyncLifetime
     }
 
     /// <summary>The most jobs running at one moment, from the records' start and finish times.</summary>
-    internal static int PeakRunning(IEnumerable<JsonElement> jobs)
-    {
-        var changes = jobs.SelectMany(j => new[] { (At: j.Time("started_at"), Delta: 1), (At: j.Time("finished_at"), Delta: -1) })
-            .OrderBy(c => c.At).ThenBy(c => c.Delta); // a finish and a start at the same millisecond do not overlap
-        int running = 0, peak = 0;
-        foreach (var change in changes)
-        {
-            running += change.Delta;
-            peak = Math.Max(peak, running);
-        }
-
-        return peak;
-    }
+    internal static int PeakRunning(IEnumerable<JsonElement> jobs) => JobRecords.PeakRunning(jobs.Select(JobRecord.From));
 
     private async Task AssertGateIdleAsync() => await WaitAsync(async () =>
     {

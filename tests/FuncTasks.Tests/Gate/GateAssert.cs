@@ -147,22 +147,8 @@ public static class GateAssert
             string.Join("; ", records.Where(j => !j.IsFinished).Take(10)) + $"; gate {await GetAsync(app)}");
     }
 
-    /// <summary>The most jobs running at one instant, by a sweep line over their [started_at, finished_at] intervals
-    /// (an interval that ends at the instant another starts does not overlap it).</summary>
-    public static int MaxOverlap(IEnumerable<JobRecord> jobs)
-    {
-        var events = jobs.Where(j => j.StartedAt is not null)
-            .SelectMany(j => new[] { (At: j.StartedAt!.Value, Delta: 1), (At: j.FinishedAt ?? DateTimeOffset.MaxValue, Delta: -1) })
-            .OrderBy(e => e.At).ThenBy(e => e.Delta);
-        int current = 0, max = 0;
-        foreach (var e in events)
-        {
-            current += e.Delta;
-            max = Math.Max(max, current);
-        }
-
-        return max;
-    }
+    /// <summary>The most jobs running at one instant (see <see cref="JobRecords.PeakRunning"/>).</summary>
+    public static int MaxOverlap(IEnumerable<JobRecord> jobs) => JobRecords.PeakRunning(jobs);
 
     /// <summary>Waits until the gate matches <paramref name="condition"/>; fails with the gate as last seen.</summary>
     public static async Task<GateView> UntilGateAsync(AppHost app, Func<GateView, bool> condition, string what, TimeSpan? timeout = null)

@@ -8,7 +8,8 @@ namespace FuncTasks.Execution;
 public sealed record JobFailure(string JobId, string Type, string Message);
 
 /// <summary>
-/// One job = one orchestration (instance id = job id). It takes a permit from the concurrency gate
+/// One job = one orchestration (instance id = job id). A delayed job first waits for its time on a durable
+/// timer (cancelable). It then takes a permit from the concurrency gate
 /// (waiting, cancelable, when none is free), runs the attempts in the RunJob activity (numbering them, and
 /// waiting between them as the task's retry policy says), and returns the permit however the job ends. RunJob
 /// starts the work only when the gate's committed state lists the job as a holder; otherwise it answers
@@ -29,6 +30,21 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+
+        // One wait for the cancel, kept for the whole orchestration: a second one would never see the event the first
+        // takes. The losing waits are simply left behind. Canceling one with `await cts.CancelAsync()` resumed the
+        // orchestrator off its own thread and the instance never completed (seen on the durable engine).
+        Task<string>? cancel = null;
+        if (input.ScheduledFor is { } due && due.UtcDateTime > context.CurrentUtcDateTime)
+        {
+            // A delayed job waits here, on a durable timer, holding no permit and not in the gate's line.
+            cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
+            if (!await WaitUntilAsync(context, due.UtcDateTime, cancel))
+            {
+                return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for its time."));
+            }
+        }
+
         if (!input.UseGate)
         {
             return await RunAttemptsAsync(context, input);
@@ -40,10 +56,7 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
                 ? await context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, input.JobId)
                 : await SignalAcquireAsync(context, input.JobId);
 
-            // One wait for the cancel, kept across the loop: a second one would never see the event the first takes.
-            // The losing waits are simply left behind. Canceling one with `await cts.CancelAsync()` resumed the
-            // orchestrator off its own thread and the instance never completed (seen on the durable engine).
-            var cancel = context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
+            cancel ??= context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
             while (true)
             {
                 if (!told && !await WaitForPermitAsync(context, input.JobId, cancel))
@@ -65,6 +78,28 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
         {
             // From the acquire on, the job holds or queues for a permit: it goes back however the job ended.
             await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, input.JobId);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="due"/> (UTC); false when the cancel came first.</summary>
+    private static async Task<bool> WaitUntilAsync(TaskOrchestrationContext context, DateTime due, Task cancel)
+    {
+        for (var fireAt = due; ; fireAt = due.AddSeconds(1))
+        {
+            using var stopTimer = new CancellationTokenSource();
+            var timer = context.CreateTimer(fireAt, stopTimer.Token);
+            if (await Task.WhenAny(timer, cancel) != timer)
+            {
+                stopTimer.Cancel(); // a pending timer would keep the orchestration from completing
+                return false;
+            }
+
+            if (context.CurrentUtcDateTime >= due)
+            {
+                return true;
+            }
+
+            // The storage queues behind the timer count whole seconds, so it can fire up to a second early: wait out the rest.
         }
     }
 

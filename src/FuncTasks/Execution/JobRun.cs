@@ -24,6 +24,9 @@ public sealed record JobRun(
     /// <summary>When the orchestration got its permit from the gate (context time).</summary>
     public DateTimeOffset? PermitGrantedAt { get; init; }
 
+    /// <summary>When the job is due: its orchestration waits on a durable timer until then, before it asks the gate.</summary>
+    public DateTimeOffset? ScheduledFor { get; init; }
+
     /// <summary>Which attempt this run is (1-based), numbered by the orchestration: a redelivered activity keeps its number.</summary>
     public int Attempt { get; init; } = 1;
 

@@ -85,18 +85,21 @@ public sealed class JobScheduler
         }
 
         var submittedAt = Timestamps.Now(clock);
+        var scheduledFor = request.DueAt(submittedAt);
         var job = new Job(UlidIds.New(clock), task.Id, task.TaskType, task.Command, parameters, JobStatus.Pending,
             submittedAt, null, null, null, null, null, null)
         {
-            // The gate serves jobs by id, i.e. by acceptance: a job joins its line the moment it is accepted.
-            PermitRequestedAt = concurrency.Enabled ? submittedAt : null,
+            // A job joins the gate's line when it is accepted, or, delayed, when it is due (its orchestration asks then).
+            PermitRequestedAt = concurrency.Enabled ? scheduledFor ?? submittedAt : null,
+            ScheduledFor = scheduledFor,
         };
         await jobs.CreateAsync(job, cancellationToken);
 
         var run = new JobRun(job.Id, task, parameters, env, task.TimeoutSeconds ?? execution.DefaultTimeoutSeconds,
             UlidIds.New(clock), concurrency.Enabled)
         {
-            AcquireByCall = concurrency.Enabled && permitRequests.ShouldCall(concurrency.Limit),
+            AcquireByCall = concurrency.Enabled && scheduledFor is null && permitRequests.ShouldCall(concurrency.Limit),
+            ScheduledFor = scheduledFor,
         };
         try
         {

@@ -52,6 +52,15 @@ public sealed record Job(
     /// <summary>The attempt running or last run (1-based; above 1 only with a retry policy).</summary>
     public int Attempt { get; init; }
 
+    /// <summary>When a delayed job is due; null for a job that runs at once.</summary>
+    public DateTimeOffset? ScheduledFor { get; init; }
+
+    /// <summary>The schedule that started it; null for a job started by a client.</summary>
+    public string? ScheduleId { get; init; }
+
+    /// <summary>The job it reran; null for a first run.</summary>
+    public string? RerunOf { get; init; }
+
     [JsonIgnore]
     public bool IsFinished => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Canceled;
 

@@ -119,6 +119,9 @@ public sealed class JobStore(StorageAccount storage)
         ["PermitRequestedAt"] = job.PermitRequestedAt,
         ["PermitGrantedAt"] = job.PermitGrantedAt,
         ["Attempt"] = job.Attempt,
+        ["ScheduledFor"] = job.ScheduledFor,
+        ["ScheduleId"] = job.ScheduleId,
+        ["RerunOf"] = job.RerunOf,
     };
 
     private static Job FromEntity(TableEntity entity) => new(
@@ -139,5 +142,8 @@ public sealed class JobStore(StorageAccount storage)
         PermitRequestedAt = entity.GetDateTimeOffset("PermitRequestedAt"),
         PermitGrantedAt = entity.GetDateTimeOffset("PermitGrantedAt"),
         Attempt = entity.GetInt32("Attempt") ?? 0,
+        ScheduledFor = entity.GetDateTimeOffset("ScheduledFor"),
+        ScheduleId = entity.GetString("ScheduleId"),
+        RerunOf = entity.GetString("RerunOf"),
     };
 }

@@ -151,6 +151,29 @@ public sealed class JobPathTests(SharedApp shared)
     }
 
     [E2EFact]
+    public async Task DelayedRun_WaitsPendingWithScheduledFor_HoldingNoPermit_ThenRuns_AndCanBeCanceledWhileItWaits()
+    {
+        var task = await Api.CreateTaskAsync(new { command = "greet_user" });
+        var delayed = (await Api.ExecuteAsync(task.Str("id"), new { delay_seconds = 3 })).Str("job_id");
+        var forAnHour = (await Api.ExecuteAsync(task.Str("id"), new { delay_seconds = 3600 })).Str("job_id");
+
+        var waiting = await Api.GetJobAsync(delayed);
+        Assert.Equal("pending", waiting.Str("status"));
+        var due = waiting.Time("scheduled_for");
+        Assert.DoesNotContain((await Api.GetAsync("api/v1/concurrency")).GetProperty("holders").EnumerateArray(), h => h.GetString() == delayed);
+
+        await Api.PostAsync($"api/v1/jobs/{forAnHour}/$cancel", null, HttpStatusCode.Accepted);
+        var done = await Api.WaitForJobAsync(delayed, TimeSpan.FromSeconds(60));
+        var canceled = await Api.WaitForJobAsync(forAnHour, TimeSpan.FromSeconds(30));
+
+        Assert.Equal("completed", done.Str("status"));
+        Assert.True(done.Time("started_at") >= due, $"started {done.Str("started_at")} before its time {due:O}");
+        Assert.Equal("canceled", canceled.Str("status"));
+        Assert.Equal(JsonValueKind.Null, canceled.GetProperty("started_at").ValueKind);
+        await Api.PostAsync($"api/v1/tasks/{task.Str("id")}/$execute", new { delay_seconds = 5, run_at = "2026-12-01T00:00:00Z" }, HttpStatusCode.BadRequest);
+    }
+
+    [E2EFact]
     public async Task Delete_RemovesTheRecordAndPurgesTheHistory()
     {
         var task = await Api.CreateTaskAsync(new { command = "greet_user" });

@@ -72,7 +72,7 @@ public sealed class DurablePayloadTests
     [Fact]
     public async Task JobOrchestrator_FunctionEntryPoint_HandsRunJobTheJobRunIntact()
     {
-        var run = DurablePayloadSamples.Get<JobRun>() with { UseGate = false };
+        var run = DurablePayloadSamples.Get<JobRun>() with { UseGate = false, ScheduledFor = null };
 
         var response = DurableWire.Start(
             FunctionOrchestrator.For(JobOrchestrator.Name, JobDurableFunctions.Orchestrate), Worker.Services,
@@ -194,6 +194,7 @@ internal static class DurablePayloadSamples
             AcquireByCall = true,
             PermitGrantedAt = At.AddSeconds(2),
             Attempt = 2,
+            ScheduledFor = At.AddMinutes(10),
         },
         [typeof(JobOutcome)] = new JobOutcome(JobStatus.Failed, new JobError("timeout", "Timed out after 30 s.")),
         [typeof(JobFailure)] = new JobFailure(JobId, "internal_error", "boom"),

@@ -25,6 +25,12 @@ public sealed class QuickStartTests(SharedApp shared)
         var job = await api.GetJobAsync(jobId);
         Assert.Equal("completed", job.Str("status"));
 
+        var later = (await api.ExecuteAsync(task.Str("id"), JsonDocument.Parse("""{"delay_seconds": 60}""").RootElement)).Str("job_id");
+        var delayed = await api.GetJobAsync(later);
+        Assert.Equal("pending", delayed.Str("status"));
+        Assert.True(delayed.Time("scheduled_for") > delayed.Time("submitted_at"));
+        await api.PostAsync($"api/v1/jobs/{later}/$cancel", null, HttpStatusCode.Accepted); // not in the README: keeps the shared app quiet
+
         var artifact = await api.GetAsync($"api/v1/artifacts/{job.Str("artifact_id")}");
         Assert.Equal("Hello, Bob!", artifact.GetProperty("data").GetProperty("result").Str("message"));
 

@@ -52,7 +52,30 @@ public sealed class JobScheduler
     }
 
     /// <summary>Accepts a job for the task and starts it; the job as accepted (pending).</summary>
-    public async Task<Job> ExecuteAsync(string taskId, ExecuteRequest request, CancellationToken cancellationToken = default)
+    public Task<Job> ExecuteAsync(string taskId, ExecuteRequest request, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(taskId, request, rerunOf: null, cancellationToken);
+
+    /// <summary>
+    /// A new job of a finished job's task, with that job's effective params (function tasks) or env (shell tasks) and the
+    /// request's over them; it carries <c>rerun_of</c>. Everything else is as for <see cref="ExecuteAsync(string, ExecuteRequest, CancellationToken)"/>.
+    /// </summary>
+    public async Task<Job> RerunAsync(string jobId, ExecuteRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var previous = await jobs.GetAsync(jobId, cancellationToken) ?? throw Refusals.NotFound("job", jobId);
+        if (!previous.IsFinished)
+        {
+            throw Refusals.Conflict("job-not-finished", "The job has not finished",
+                $"The job '{jobId}' is {EnumNames.ToSnake(previous.Status)}; a job can be rerun once it has finished (or cancel it first).");
+        }
+
+        var again = previous.TaskType == TaskType.Function
+            ? request with { Params = ExecuteRequest.MergeParams(previous.Params, request.Params) }
+            : request with { Env = ExecuteRequest.MergeEnv(previous.Env ?? new Dictionary<string, string>(), request.Env) };
+        return await ExecuteAsync(previous.TaskId, again, rerunOf: jobId, cancellationToken);
+    }
+
+    private async Task<Job> ExecuteAsync(string taskId, ExecuteRequest request, string? rerunOf, CancellationToken cancellationToken)
     {
         var task = (await tasks.GetAsync(taskId, cancellationToken))?.Value
             ?? throw Refusals.NotFound("task", taskId);
@@ -92,6 +115,8 @@ public sealed class JobScheduler
             // A job joins the gate's line when it is accepted, or, delayed, when it is due (its orchestration asks then).
             PermitRequestedAt = concurrency.Enabled ? scheduledFor ?? submittedAt : null,
             ScheduledFor = scheduledFor,
+            RerunOf = rerunOf,
+            Env = task.TaskType == TaskType.Shell ? env : null,
         };
         await jobs.CreateAsync(job, cancellationToken);
 

@@ -61,6 +61,10 @@ public sealed record Job(
     /// <summary>The job it reran; null for a first run.</summary>
     public string? RerunOf { get; init; }
 
+    /// <summary>The effective environment of a shell job (kept for a rerun; not shown: it may hold what the API does not).</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+
     [JsonIgnore]
     public bool IsFinished => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Canceled;
 

@@ -122,6 +122,7 @@ public sealed class JobStore(StorageAccount storage)
         ["ScheduledFor"] = job.ScheduledFor,
         ["ScheduleId"] = job.ScheduleId,
         ["RerunOf"] = job.RerunOf,
+        ["Env"] = job.Env is { Count: > 0 } env ? JsonSerializer.Serialize(env) : null,
     };
 
     private static Job FromEntity(TableEntity entity) => new(
@@ -145,5 +146,6 @@ public sealed class JobStore(StorageAccount storage)
         ScheduledFor = entity.GetDateTimeOffset("ScheduledFor"),
         ScheduleId = entity.GetString("ScheduleId"),
         RerunOf = entity.GetString("RerunOf"),
+        Env = entity.GetString("Env") is { } env ? JsonSerializer.Deserialize<Dictionary<string, string>>(env) : null,
     };
 }

@@ -26,7 +26,26 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         var taskId = UlidIds.Parse(id, "id");
         var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken);
         var job = await schedulers.Create(client).ExecuteAsync(taskId, ExecuteRequest.Parse(body), cancellationToken);
+        return JobAccepted(job, client, request, context);
+    }
 
+    [Function("RerunJob")]
+    public async Task<IResult> Rerun(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/jobs/{id}/$rerun")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context,
+        CancellationToken cancellationToken)
+    {
+        var jobId = UlidIds.Parse(id, "id");
+        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken);
+        var job = await schedulers.Create(client).RerunAsync(jobId, ExecuteRequest.Parse(body), cancellationToken);
+        return JobAccepted(job, client, request, context);
+    }
+
+    /// <summary>The 202 of a job just accepted: its id, links, the Durable management URLs.</summary>
+    private static IResult JobAccepted(Job job, DurableTaskClient client, HttpRequest request, FunctionContext context)
+    {
         var location = $"/api/v1/jobs/{job.Id}";
         var answer = new JobAcceptedResponse(job.Id, job.TaskId, job.Status, new JobLinks(location, $"{location}/$stream"),
             DurableLinks.For(client, job.Id, request, context));

@@ -174,6 +174,24 @@ public sealed class JobPathTests(SharedApp shared)
     }
 
     [E2EFact]
+    public async Task Rerun_OfAFinishedJob_StartsANewJobWithItsParams_AndRefusesAJobStillGoing()
+    {
+        var first = await Api.RunAsync(new { command = "add", @params = new { a = 2 } }, new { @params = new { b = 3 } });
+        await Api.WaitForJobAsync(first);
+
+        var again = (await Api.PostAsync($"api/v1/jobs/{first}/$rerun", new { @params = new { b = 40 } }, HttpStatusCode.Accepted)).Str("job_id");
+        var job = await Api.WaitForJobAsync(again);
+
+        Assert.Equal("completed", job.Str("status"));
+        Assert.Equal(first, job.Str("rerun_of"));
+        Assert.Equal(42, (await Api.GetAsync($"api/v1/artifacts/{job.Str("artifact_id")}")).GetProperty("data").GetProperty("result").GetProperty("result").GetInt32());
+        var going = await Api.RunAsync(new { command = "sleep 30" });
+        await Api.WaitForJobAsync(going, TimeSpan.FromSeconds(30), "running");
+        await Api.PostAsync($"api/v1/jobs/{going}/$rerun", null, HttpStatusCode.Conflict);
+        await Api.PostAsync($"api/v1/jobs/{going}/$cancel", null, HttpStatusCode.Accepted);
+    }
+
+    [E2EFact]
     public async Task Delete_RemovesTheRecordAndPurgesTheHistory()
     {
         var task = await Api.CreateTaskAsync(new { command = "greet_user" });

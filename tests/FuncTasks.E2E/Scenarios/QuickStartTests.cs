@@ -34,6 +34,11 @@ public sealed class QuickStartTests(SharedApp shared)
         var artifact = await api.GetAsync($"api/v1/artifacts/{job.Str("artifact_id")}");
         Assert.Equal("Hello, Bob!", artifact.GetProperty("data").GetProperty("result").Str("message"));
 
+        var rerun = (await api.PostAsync($"api/v1/jobs/{jobId}/$rerun", JsonDocument.Parse("""{"params": {"name": "Ada"}}""").RootElement, HttpStatusCode.Accepted)).Str("job_id");
+        var rerunJob = await api.WaitForJobAsync(rerun);
+        Assert.Equal(jobId, rerunJob.Str("rerun_of"));
+        Assert.Equal("Hello, Ada!", (await api.GetAsync($"api/v1/artifacts/{rerunJob.Str("artifact_id")}")).GetProperty("data").GetProperty("result").Str("message"));
+
         var shell = await api.CreateTaskAsync(JsonDocument.Parse("""{"command": "echo 'Hello from shell!' && ls | wc -l", "tags": ["demo"], "timeout_seconds": 60}""").RootElement);
         Assert.Equal("shell", shell.Str("task_type"));
         var shellJob = await api.WaitForJobAsync((await api.ExecuteAsync(shell.Str("id"))).Str("job_id"));

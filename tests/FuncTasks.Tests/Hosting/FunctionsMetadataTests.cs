@@ -26,6 +26,7 @@ public sealed class FunctionsMetadataTests
         ("GET", "v1/jobs", "Function"),
         ("GET", "v1/jobs/{id}", "Function"),
         ("POST", "v1/jobs/{id}/$cancel", "Function"),
+        ("POST", "v1/jobs/{id}/$rerun", "Function"),
         ("DELETE", "v1/jobs/{id}", "Function"),
         ("GET", "v1/jobs/{id}/$stream", "Function"),
         ("GET", "v1/artifacts", "Function"),

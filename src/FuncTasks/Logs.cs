@@ -57,6 +57,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed, {WakersPurged} finished wake-ups purged in {DurationMs} ms")]
     public static partial void SweepDone(this ILogger logger, int tasksDisabled, int jobsFailed, int permitsReclaimed, int wakersPurged, long durationMs);
 
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Sweep: {Healed} schedule drivers started, {Overdue} schedules overdue, {Purged} ended drivers purged")]
+    public static partial void SweepSchedules(this ILogger logger, int healed, int overdue, int purged);
+
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Sweep disabled task {TaskId}: function '{Function}' is not registered")]
     public static partial void SweepDisabledTask(this ILogger logger, string taskId, string function);
 
@@ -73,4 +76,21 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "The gate granted {Count} job(s) that had already ended (an acquire delivered again after its release): {JobIds}; their permits are returned")]
     public static partial void EndedJobsGranted(this ILogger logger, int count, string jobIds);
+
+    // 6xxx: Schedules (Schedules/)
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Schedule {ScheduleId} missed {Count} occurrence(s): older than its catch-up window")]
+    public static partial void ScheduleMissedFires(this ILogger logger, string scheduleId, long count);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Schedule {ScheduleId} paused itself: {Reason}")]
+    public static partial void SchedulePaused(this ILogger logger, string scheduleId, string reason);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Sweep: schedule {ScheduleId} had no running driver; started one")]
+    public static partial void SweepHealedSchedule(this ILogger logger, string scheduleId);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Sweep: schedule {ScheduleId} is overdue: its occurrence {Occurrence} has not fired")]
+    public static partial void SweepOverdueSchedule(this ILogger logger, string scheduleId, DateTimeOffset occurrence);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "The buffered job {JobId} was not told that the job it waits for has ended; the sweep tells it again")]
+    public static partial void BufferedJobNotReleased(this ILogger logger, Exception exception, string jobId);
 }

@@ -59,6 +59,14 @@ public static class UlidIds
         return new Ulid(bytes).ToString();
     }
 
+    /// <summary>A ULID whose time is <paramref name="at"/> and whose random part is a hash of both: the same for the same pair.</summary>
+    public static string ForOccurrence(string ownerId, DateTimeOffset at)
+    {
+        var bytes = Ulid.NewUlid(at).ToByteArray();
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{ownerId}/{at.UtcTicks}")).AsSpan(0, 10).CopyTo(bytes.AsSpan(6));
+        return new Ulid(bytes).ToString();
+    }
+
     /// <summary>Whether the value is made only of Crockford characters and has a ULID's length (inverted or not).</summary>
     public static bool IsKeyShaped(string value) =>
         value.Length == 26 && value.All(c => Crockford.Contains(c, StringComparison.Ordinal));

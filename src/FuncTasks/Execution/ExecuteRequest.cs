@@ -69,7 +69,7 @@ public sealed partial record ExecuteRequest(JsonElement? Params, IReadOnlyDictio
     }
 
     /// <summary>An RFC 3339 timestamp with its offset (<c>Z</c> or <c>±hh:mm</c>): a time without one is ambiguous.</summary>
-    private static DateTimeOffset? ReadTimestamp(JsonFields fields, string name)
+    internal static DateTimeOffset? ReadTimestamp(JsonFields fields, string name)
     {
         var text = fields.ReadString(name, required: false, minLength: 1, maxLength: 64);
         if (text is null)

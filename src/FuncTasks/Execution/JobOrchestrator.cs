@@ -30,7 +30,18 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+        var outcome = await RunJobAsync(context, input);
+        if (input.ScheduleId is { } scheduleId)
+        {
+            // Its schedule may hold a buffered job that waits for this one (overlap buffer_one).
+            await context.CallActivityAsync(Schedules.ScheduleDurableFunctions.JobEndedActivity, new Schedules.ScheduledJobEnded(scheduleId, input.JobId));
+        }
 
+        return outcome;
+    }
+
+    private static async Task<JobOutcome> RunJobAsync(TaskOrchestrationContext context, JobRun input)
+    {
         // One wait for the cancel, kept for the whole orchestration: a second one would never see the event the first
         // takes. The losing waits are simply left behind. Canceling one with `await cts.CancelAsync()` resumed the
         // orchestrator off its own thread and the instance never completed (seen on the durable engine).
@@ -42,6 +53,17 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
             if (!await WaitUntilAsync(context, due.UtcDateTime, cancel))
             {
                 return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for its time."));
+            }
+        }
+
+        if (input.AfterJobId is not null)
+        {
+            // A buffered job of a schedule: it starts when the schedule's running job has ended.
+            cancel ??= context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
+            var previousEnded = context.WaitForExternalEvent<string>(JobScheduler.PreviousEndedEvent);
+            if (await Task.WhenAny(previousEnded, cancel) != previousEnded)
+            {
+                return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for the schedule's previous job."));
             }
         }
 

@@ -27,6 +27,12 @@ public sealed record JobRun(
     /// <summary>When the job is due: its orchestration waits on a durable timer until then, before it asks the gate.</summary>
     public DateTimeOffset? ScheduledFor { get; init; }
 
+    /// <summary>The schedule that started the job: its orchestration tells the schedule when the job has ended.</summary>
+    public string? ScheduleId { get; init; }
+
+    /// <summary>A buffered job of a schedule waits for this job to end before it asks the gate (overlap <c>buffer_one</c>).</summary>
+    public string? AfterJobId { get; init; }
+
     /// <summary>Which attempt this run is (1-based), numbered by the orchestration: a redelivered activity keeps its number.</summary>
     public int Attempt { get; init; } = 1;
 

@@ -22,6 +22,9 @@ public sealed class JobScheduler
 {
     public const string CancelEvent = "cancel";
 
+    /// <summary>Raised on a buffered job when the schedule's job it waits for has ended.</summary>
+    public const string PreviousEndedEvent = "previous-ended";
+
     private readonly DurableTaskClient client;
     private readonly TaskStore tasks;
     private readonly JobStore jobs;
@@ -53,7 +56,7 @@ public sealed class JobScheduler
 
     /// <summary>Accepts a job for the task and starts it; the job as accepted (pending).</summary>
     public Task<Job> ExecuteAsync(string taskId, ExecuteRequest request, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(taskId, request, rerunOf: null, cancellationToken);
+        ExecuteAsync(taskId, request, JobOrigin.Client, cancellationToken);
 
     /// <summary>
     /// A new job of a finished job's task, with that job's effective params (function tasks) or env (shell tasks) and the
@@ -72,11 +75,18 @@ public sealed class JobScheduler
         var again = previous.TaskType == TaskType.Function
             ? request with { Params = ExecuteRequest.MergeParams(previous.Params, request.Params) }
             : request with { Env = ExecuteRequest.MergeEnv(previous.Env ?? new Dictionary<string, string>(), request.Env) };
-        return await ExecuteAsync(previous.TaskId, again, rerunOf: jobId, cancellationToken);
+        return await ExecuteAsync(previous.TaskId, again, JobOrigin.Client with { RerunOf = jobId }, cancellationToken);
     }
 
-    private async Task<Job> ExecuteAsync(string taskId, ExecuteRequest request, string? rerunOf, CancellationToken cancellationToken)
+    /// <summary>
+    /// Accepts a job for the task and starts it, as <paramref name="origin"/> says (a schedule's fire or trigger). A job
+    /// whose id the origin fixes is created at most once: when its record exists already (a fire delivered twice), that
+    /// job is returned and its orchestration started only if it is missing.
+    /// </summary>
+    public async Task<Job> ExecuteAsync(string taskId, ExecuteRequest request, JobOrigin origin, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(origin);
         var task = (await tasks.GetAsync(taskId, cancellationToken))?.Value
             ?? throw Refusals.NotFound("task", taskId);
         if (!task.Enabled)
@@ -108,23 +118,37 @@ public sealed class JobScheduler
         }
 
         var submittedAt = Timestamps.Now(clock);
-        var scheduledFor = request.DueAt(submittedAt);
-        var job = new Job(UlidIds.New(clock), task.Id, task.TaskType, task.Command, parameters, JobStatus.Pending,
+        var dueAt = request.DueAt(submittedAt);
+        var scheduledFor = origin.Occurrence ?? dueAt;
+        var job = new Job(origin.JobId ?? UlidIds.New(clock), task.Id, task.TaskType, task.Command, parameters, JobStatus.Pending,
             submittedAt, null, null, null, null, null, null)
         {
             // A job joins the gate's line when it is accepted, or, delayed, when it is due (its orchestration asks then).
             PermitRequestedAt = concurrency.Enabled ? scheduledFor ?? submittedAt : null,
             ScheduledFor = scheduledFor,
-            RerunOf = rerunOf,
+            RerunOf = origin.RerunOf,
+            ScheduleId = origin.ScheduleId,
             Env = task.TaskType == TaskType.Shell ? env : null,
         };
-        await jobs.CreateAsync(job, cancellationToken);
+        if (!await jobs.TryCreateAsync(job, cancellationToken))
+        {
+            // Its id was fixed by the origin and it exists: the same fire again. Start its orchestration only if that never happened.
+            var existing = await jobs.GetAsync(job.Id, cancellationToken) ?? throw new InvalidOperationException($"The job '{job.Id}' exists and does not.");
+            if (await client.GetInstanceAsync(job.Id, cancellationToken) is not null || existing.IsFinished)
+            {
+                return existing;
+            }
+
+            job = existing;
+        }
 
         var run = new JobRun(job.Id, task, parameters, env, task.TimeoutSeconds ?? execution.DefaultTimeoutSeconds,
             UlidIds.New(clock), concurrency.Enabled)
         {
-            AcquireByCall = concurrency.Enabled && scheduledFor is null && permitRequests.ShouldCall(concurrency.Limit),
-            ScheduledFor = scheduledFor,
+            AcquireByCall = concurrency.Enabled && dueAt is null && origin.AfterJobId is null && permitRequests.ShouldCall(concurrency.Limit),
+            ScheduledFor = dueAt,
+            ScheduleId = origin.ScheduleId,
+            AfterJobId = origin.AfterJobId,
         };
         try
         {
@@ -253,6 +277,25 @@ public sealed class JobScheduler
         }
     }
 
+}
+
+/// <summary>Who asked for a job: a client (perhaps rerunning a job) or a schedule (a fire, with the job id and occurrence fixed, or a trigger).</summary>
+public sealed record JobOrigin
+{
+    public static readonly JobOrigin Client = new();
+
+    /// <summary>The job's id when the origin fixes it (a fire: derived from the schedule and the occurrence).</summary>
+    public string? JobId { get; init; }
+
+    public string? RerunOf { get; init; }
+
+    public string? ScheduleId { get; init; }
+
+    /// <summary>The occurrence a fire is for: the job's <c>scheduled_for</c>.</summary>
+    public DateTimeOffset? Occurrence { get; init; }
+
+    /// <summary>A buffered job starts when this one has ended.</summary>
+    public string? AfterJobId { get; init; }
 }
 
 /// <summary>Makes <see cref="JobScheduler"/>s for a Durable client (HTTP triggers and activities each get theirs from a binding).</summary>

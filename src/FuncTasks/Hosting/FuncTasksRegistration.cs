@@ -5,6 +5,7 @@ using FuncTasks.Execution;
 using FuncTasks.Gate;
 using FuncTasks.Jobs;
 using FuncTasks.Maintenance;
+using FuncTasks.Schedules;
 using FuncTasks.Security;
 using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
@@ -75,6 +76,10 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<JobRecorder>();
         services.TryAddSingleton<GateClient>();
         services.TryAddSingleton<OrphanSweeper>();
+        services.TryAddSingleton<ScheduleStore>();
+        services.TryAddSingleton<ScheduleService>();
+        services.TryAddSingleton<ScheduleFirer>();
+        services.TryAddSingleton<ScheduleKeeper>();
         return services;
     }
 

@@ -7,7 +7,7 @@ using FuncTasks.Tasks;
 
 namespace FuncTasks.Jobs;
 
-public sealed record JobQuery(JobStatus? Status, string? TaskId);
+public sealed record JobQuery(JobStatus? Status, string? TaskId, string? ScheduleId = null);
 
 /// <summary>The record after a <see cref="JobStore.TransitionAsync"/> (null: no such job), and whether that call changed it.</summary>
 public readonly record struct JobChange(Job? Job, bool Changed);
@@ -25,6 +25,20 @@ public sealed class JobStore(StorageAccount storage)
 
     public async Task CreateAsync(Job job, CancellationToken cancellationToken) =>
         await table.AddEntityAsync(ToEntity(job), cancellationToken);
+
+    /// <summary>Creates the record with a conditional insert; false when a job with its id exists.</summary>
+    public async Task<bool> TryCreateAsync(Job job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.AddEntityAsync(ToEntity(job), cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
 
     public async Task<Job?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -86,6 +100,11 @@ public sealed class JobStore(StorageAccount storage)
         if (query.TaskId is { } taskId)
         {
             filters.Add(TableClient.CreateQueryFilter($"TaskId eq {taskId}"));
+        }
+
+        if (query.ScheduleId is { } scheduleId)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"ScheduleId eq {scheduleId}"));
         }
 
         return TablePager.ReadAsync(table, Partition, string.Join(" and ", filters), page, FromEntity, cancellationToken);

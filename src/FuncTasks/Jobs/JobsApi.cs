@@ -44,7 +44,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
     }
 
     /// <summary>The 202 of a job just accepted: its id, links, the Durable management URLs.</summary>
-    private static IResult JobAccepted(Job job, DurableTaskClient client, HttpRequest request, FunctionContext context)
+    internal static IResult JobAccepted(Job job, DurableTaskClient client, HttpRequest request, FunctionContext context)
     {
         var location = $"/api/v1/jobs/{job.Id}";
         var answer = new JobAcceptedResponse(job.Id, job.TaskId, job.Status, new JobLinks(location, $"{location}/$stream"),
@@ -58,7 +58,8 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         CancellationToken cancellationToken)
     {
         var page = PageRequest.FromQuery(request.Query);
-        var query = new JobQuery(QueryFilters.Enum<JobStatus>(request.Query, "status"), QueryFilters.Id(request.Query, "task_id"));
+        var query = new JobQuery(QueryFilters.Enum<JobStatus>(request.Query, "status"), QueryFilters.Id(request.Query, "task_id"),
+            QueryFilters.Id(request.Query, "schedule_id"));
         return ApiResults.Ok(await jobs.ListAsync(query, page, cancellationToken));
     }
 

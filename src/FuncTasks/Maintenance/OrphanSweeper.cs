@@ -3,6 +3,7 @@ using FuncTasks.Execution;
 using FuncTasks.Gate;
 using FuncTasks.Hosting;
 using FuncTasks.Jobs;
+using FuncTasks.Schedules;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
 using Microsoft.DurableTask.Client;
@@ -22,6 +23,9 @@ public sealed record SweepSummary(
 {
     /// <summary>Finished <see cref="PermitWaker"/> orchestrations whose history was purged.</summary>
     public int WakersPurged { get; init; }
+
+    /// <summary>What the sweep did for schedules (drivers started, overdue schedules reported).</summary>
+    public ScheduleSweep Schedules { get; init; } = new([], [], 0);
 }
 
 /// <summary>
@@ -37,6 +41,7 @@ public sealed class OrphanSweeper(
     TaskFunctionRegistry functions,
     JobLifecycle lifecycle,
     GateClient gate,
+    ScheduleKeeper schedules,
     TimeProvider clock,
     ILogger<OrphanSweeper> logger)
 {
@@ -65,9 +70,11 @@ public sealed class OrphanSweeper(
         var failed = await FailLostJobsAsync(client, cancellationToken);
         var reclaimed = await ReclaimPermitsAsync(client, cancellationToken);
         var wakersPurged = await PurgeFinishedWakersAsync(client, cancellationToken);
+        var scheduleSweep = await schedules.KeepAsync(client, cancellationToken);
         var summary = new SweepSummary(disabled.Count, failed.Count, reclaimed.Count, disabled, failed, reclaimed,
-            (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged };
+            (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged, Schedules = scheduleSweep };
         logger.SweepDone(summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, wakersPurged, summary.DurationMs);
+        logger.SweepSchedules(scheduleSweep.Healed.Count, scheduleSweep.Overdue.Count, scheduleSweep.DriversPurged);
         return summary;
     }
 

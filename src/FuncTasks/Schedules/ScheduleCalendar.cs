@@ -51,6 +51,16 @@ public sealed class ScheduleCalendar
         return calendar;
     }
 
+    /// <summary>The calendar of a stored schedule (checked when it was written); null if it no longer parses here.</summary>
+    public static ScheduleCalendar? Of(ScheduleSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var errors = new Dictionary<string, string[]>();
+        var expression = TryParse(spec.Cron, errors);
+        var zone = TryFindZone(spec.TimeZone, errors);
+        return expression is null || zone is null ? null : new ScheduleCalendar(expression, zone, spec.StartAt, spec.EndAt);
+    }
+
     /// <summary>The first occurrence strictly after <paramref name="instant"/> inside the window; null when there is none.</summary>
     public DateTimeOffset? NextAfter(DateTimeOffset instant)
     {

@@ -20,6 +20,7 @@ public sealed class StorageAccount
         Tasks = tables.GetTableClient(prefix + "tasks");
         Jobs = tables.GetTableClient(prefix + "jobs");
         ArtifactIndex = tables.GetTableClient(prefix + "artifacts");
+        Schedules = tables.GetTableClient(prefix + "schedules");
         Artifacts = blobs.GetBlobContainerClient(prefix + "-artifacts");
     }
 
@@ -27,6 +28,9 @@ public sealed class StorageAccount
     public BlobServiceClient BlobService { get; }
     public TableClient Tasks { get; }
     public TableClient Jobs { get; }
+
+    /// <summary>Schedules: each one's definition row and its driver's state row.</summary>
+    public TableClient Schedules { get; }
 
     /// <summary>One row per artifact (its metadata); the content is the blob of the same id.</summary>
     public TableClient ArtifactIndex { get; }
@@ -38,6 +42,7 @@ public sealed class StorageAccount
         await Tasks.CreateIfNotExistsAsync(cancellationToken);
         await Jobs.CreateIfNotExistsAsync(cancellationToken);
         await ArtifactIndex.CreateIfNotExistsAsync(cancellationToken);
+        await Schedules.CreateIfNotExistsAsync(cancellationToken);
         await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 

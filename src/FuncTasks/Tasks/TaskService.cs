@@ -1,13 +1,14 @@
 using Azure;
 using FuncTasks.Api;
 using FuncTasks.Execution;
+using FuncTasks.Schedules;
 using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
 
 namespace FuncTasks.Tasks;
 
-/// <summary>The rules of task create, read, replace and delete; storage is <see cref="TaskStore"/>.</summary>
-public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions, ShellPolicy shell, TimeProvider clock)
+/// <summary>The rules of task create, read, replace and delete (which deletes its schedules); storage is <see cref="TaskStore"/>.</summary>
+public sealed class TaskService(TaskStore store, ScheduleService schedules, TaskFunctionRegistry functions, ShellPolicy shell, TimeProvider clock)
 {
     public async Task<Versioned<TaskDefinition>> CreateAsync(TaskSpec spec, string? clientId, CancellationToken cancellationToken)
     {
@@ -54,6 +55,9 @@ public sealed class TaskService(TaskStore store, TaskFunctionRegistry functions,
             case WriteOutcome.Stale:
                 throw StaleTask(id);
         }
+
+        // Its schedules go with it (a fire that finds the task gone first pauses its schedule).
+        await schedules.DeleteForTaskAsync(id, cancellationToken);
     }
 
     public Task<ListPage<TaskDefinition>> ListAsync(TaskQuery query, PageRequest page, CancellationToken cancellationToken) =>

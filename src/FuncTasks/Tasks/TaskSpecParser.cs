@@ -110,7 +110,7 @@ public static partial class TaskSpecParser
         return env;
     }
 
-    private static List<string> ReadTags(JsonFields fields)
+    public static List<string> ReadTags(JsonFields fields)
     {
         var tags = new List<string>();
         if (fields.ReadArray("tags") is not { } element)

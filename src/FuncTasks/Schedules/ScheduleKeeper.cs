@@ -1,0 +1,94 @@
+using FuncTasks.Execution;
+using FuncTasks.Jobs;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+
+namespace FuncTasks.Schedules;
+
+/// <summary>What the sweep did for schedules.</summary>
+public sealed record ScheduleSweep(IReadOnlyList<string> Healed, IReadOnlyList<string> Overdue, int DriversPurged);
+
+/// <summary>
+/// The sweep's part for schedules: starts a driver for every schedule that has none running (it died, was terminated
+/// or purged, or was never started), reports a schedule whose next occurrence is overdue (and nudges its driver),
+/// releases a buffered job whose previous job ended without saying so, and purges ended drivers of deleted schedules.
+/// </summary>
+public sealed class ScheduleKeeper(ScheduleStore store, ScheduleFirer firer, JobStore jobs, TimeProvider clock, ILogger<ScheduleKeeper> logger)
+{
+    /// <summary>A schedule is overdue when an occurrence has waited this long past its catch-up window.</summary>
+    public static readonly TimeSpan OverdueAfter = TimeSpan.FromSeconds(60);
+
+    public async Task<ScheduleSweep> KeepAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var healed = new List<string>();
+        var overdue = new List<string>();
+        var now = clock.GetUtcNow();
+        await foreach (var stored in store.ScanAsync(null, cancellationToken))
+        {
+            var schedule = stored.Value;
+            var instance = await client.GetInstanceAsync(ScheduleDriver.InstanceIdFor(schedule.Id), cancellationToken);
+            if (Orchestrations.HasEnded(instance))
+            {
+                await ScheduleService.WakeDriverAsync(client, schedule.Id, cancellationToken);
+                healed.Add(schedule.Id);
+                logger.SweepHealedSchedule(schedule.Id);
+            }
+
+            var state = await store.GetStateAsync(schedule.Id, cancellationToken);
+            if (state.Buffered is { } buffered)
+            {
+                await KeepBufferedAsync(client, schedule.Id, buffered, cancellationToken);
+            }
+
+            var from = state.Cursor is { } cursor && cursor > schedule.ActiveFrom ? cursor : schedule.ActiveFrom;
+            var window = TimeSpan.FromSeconds(Math.Max(schedule.Spec.CatchUpSeconds, ScheduleFirer.OnTimeGrace.TotalSeconds));
+            if (schedule.Spec.Enabled && ScheduleCalendar.Of(schedule.Spec)?.NextAfter(from) is { } due && due < now - window - OverdueAfter)
+            {
+                overdue.Add(schedule.Id);
+                logger.SweepOverdueSchedule(schedule.Id, due);
+                if (!healed.Contains(schedule.Id))
+                {
+                    await ScheduleService.WakeDriverAsync(client, schedule.Id, cancellationToken);
+                }
+            }
+        }
+
+        return new ScheduleSweep(healed, overdue, await PurgeEndedDriversAsync(client, cancellationToken));
+    }
+
+    private async Task KeepBufferedAsync(DurableTaskClient client, string scheduleId, BufferedJob buffered, CancellationToken cancellationToken)
+    {
+        if (await jobs.GetAsync(buffered.JobId, cancellationToken) is { Status: JobStatus.Pending })
+        {
+            await firer.ReleaseIfPreviousEndedAsync(client, buffered, cancellationToken);
+        }
+        else
+        {
+            // It has started (or gone): nothing waits any more.
+            await store.UpdateStateAsync(scheduleId, current => current.Buffered == buffered ? current with { Buffered = null } : null, cancellationToken);
+        }
+    }
+
+    private async Task<int> PurgeEndedDriversAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var ended = new List<string>();
+        var query = new OrchestrationQuery { InstanceIdPrefix = ScheduleDriver.InstanceIdPrefix, Statuses = Orchestrations.EndedStatuses };
+        await foreach (var driver in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+        {
+            ended.Add(driver.InstanceId);
+        }
+
+        var purged = 0;
+        foreach (var instanceId in ended)
+        {
+            if (await store.GetAsync(instanceId[ScheduleDriver.InstanceIdPrefix.Length..], cancellationToken) is null)
+            {
+                await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken);
+                purged++;
+            }
+        }
+
+        return purged;
+    }
+}

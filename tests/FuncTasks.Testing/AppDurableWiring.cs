@@ -1,5 +1,6 @@
 using FuncTasks.Execution;
 using FuncTasks.Gate;
+using FuncTasks.Schedules;
 using FuncTasks.Testing.Durable;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -34,14 +35,24 @@ public static class AppDurableWiring
                 failure => sp.GetRequiredService<JobRecorder>().FailAsync(failure, CancellationToken.None)))
             .AddActivity(PermitWaker.FindEndedJobsActivity, _ => new DelegateActivity<string[], string[]>(
                 jobIds => Orchestrations.FindEndedAsync(client(), jobIds, CancellationToken.None)))
+            .AddOrchestrator(ScheduleDriver.Name, _ => FunctionOrchestrator.For(ScheduleDriver.Name, ScheduleDurableFunctions.Drive))
+            .AddActivity(ScheduleDriver.TickActivity, sp => new DelegateActivity<string, ScheduleWake>(
+                scheduleId => sp.GetRequiredService<ScheduleFirer>().TickAsync(scheduleId, client(), CancellationToken.None)))
+            .AddActivity(ScheduleDurableFunctions.JobEndedActivity, sp => new DelegateActivity<ScheduledJobEnded, bool>(
+                async ended =>
+                {
+                    await sp.GetRequiredService<ScheduleFirer>().JobEndedAsync(ended, client(), CancellationToken.None);
+                    return true;
+                }))
             .AddEntity(ConcurrencyGate.Name, sp => ActivatorUtilities.CreateInstance<ConcurrencyGate>(sp));
     }
 
     /// <summary>The registered names by kind, to compare with functions.metadata.</summary>
     public static IReadOnlyDictionary<string, string[]> Names { get; } = new Dictionary<string, string[]>
     {
-        ["orchestrationTrigger"] = [JobOrchestrator.Name, PermitWaker.Name],
-        ["activityTrigger"] = [JobOrchestrator.RunJobActivity, JobOrchestrator.FailJobActivity, PermitWaker.FindEndedJobsActivity],
+        ["orchestrationTrigger"] = [JobOrchestrator.Name, PermitWaker.Name, ScheduleDriver.Name],
+        ["activityTrigger"] = [JobOrchestrator.RunJobActivity, JobOrchestrator.FailJobActivity, PermitWaker.FindEndedJobsActivity,
+            ScheduleDriver.TickActivity, ScheduleDurableFunctions.JobEndedActivity],
         ["entityTrigger"] = [ConcurrencyGate.Name],
     };
 

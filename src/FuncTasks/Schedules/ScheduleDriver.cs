@@ -9,7 +9,7 @@ namespace FuncTasks.Schedules;
 /// PUT, a DELETE or the sweep raises. Nothing polls while nothing is due. It continues as new every round, so its
 /// history stays one round long, and it ends when the schedule is gone.
 /// </summary>
-public sealed class ScheduleDriver : TaskOrchestrator<string, object?>
+public sealed class ScheduleDriver : TaskOrchestrator<string, string?>
 {
     public const string Name = "ScheduleDriver";
     public const string TickActivity = "ScheduleTick";
@@ -18,7 +18,7 @@ public sealed class ScheduleDriver : TaskOrchestrator<string, object?>
 
     public static string InstanceIdFor(string scheduleId) => InstanceIdPrefix + scheduleId;
 
-    public override async Task<object?> RunAsync(TaskOrchestrationContext context, string input)
+    public override async Task<string?> RunAsync(TaskOrchestrationContext context, string input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);

@@ -10,7 +10,7 @@ public sealed class ScheduleDurableFunctions(ScheduleFirer firer)
     public const string JobEndedActivity = "ScheduledJobEnded";
 
     [Function(ScheduleDriver.Name)]
-    public static Task<object?> Drive([OrchestrationTrigger] TaskOrchestrationContext context)
+    public static Task<string?> Drive([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         return new ScheduleDriver().RunAsync(context, context.GetInput<string>()!);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using FuncTasks.Execution;
 using FuncTasks.Gate;
 using FuncTasks.Jobs;
+using FuncTasks.Schedules;
 using FuncTasks.Tasks;
 using FuncTasks.Testing.Durable;
 using Microsoft.Azure.Functions.Worker;
@@ -72,7 +73,7 @@ public sealed class DurablePayloadTests
     [Fact]
     public async Task JobOrchestrator_FunctionEntryPoint_HandsRunJobTheJobRunIntact()
     {
-        var run = DurablePayloadSamples.Get<JobRun>() with { UseGate = false, ScheduledFor = null };
+        var run = DurablePayloadSamples.Get<JobRun>() with { UseGate = false, ScheduledFor = null, AfterJobId = null };
 
         var response = DurableWire.Start(
             FunctionOrchestrator.For(JobOrchestrator.Name, JobDurableFunctions.Orchestrate), Worker.Services,
@@ -195,6 +196,8 @@ internal static class DurablePayloadSamples
             PermitGrantedAt = At.AddSeconds(2),
             Attempt = 2,
             ScheduledFor = At.AddMinutes(10),
+            ScheduleId = "01JSCHED000000000000000000",
+            AfterJobId = "01JJOB00000000000000000002",
         },
         [typeof(JobOutcome)] = new JobOutcome(JobStatus.Failed, new JobError("timeout", "Timed out after 30 s.")),
         [typeof(JobFailure)] = new JobFailure(JobId, "internal_error", "boom"),
@@ -208,6 +211,8 @@ internal static class DurablePayloadSamples
             Wakers = 7,
         },
         [typeof(GateSnapshot)] = new GateSnapshot(3, 1, 1, [JobId]),
+        [typeof(ScheduleWake)] = new ScheduleWake(true, At.AddSeconds(59)),
+        [typeof(ScheduledJobEnded)] = new ScheduledJobEnded("01JSCHED000000000000000000", JobId),
         [typeof(string)] = JobId,
         [typeof(string[])] = new[] { JobId, "01JJOB00000000000000000001" },
         [typeof(int)] = 7,

@@ -39,11 +39,11 @@ public static class ScheduleAssert
         return body;
     }
 
-    /// <summary>The jobs the schedule started, oldest occurrence first.</summary>
+    /// <summary>The jobs the schedule started, oldest occurrence (or, triggered, submission) first.</summary>
     public static async Task<List<JobRecord>> JobsAsync(AppHost app, string scheduleId)
     {
         var jobs = await FuncTasks.Tests.Gate.GateAssert.ListJobsAsync(app, $"schedule_id={scheduleId}");
-        return [.. jobs.OrderBy(j => j.Json.GetProperty("scheduled_for").GetDateTimeOffset())];
+        return [.. jobs.OrderBy(j => j.Json.GetProperty("scheduled_for") is { ValueKind: JsonValueKind.String } at ? at.GetDateTimeOffset() : j.SubmittedAt)];
     }
 
     /// <summary>Polls until the schedule has started at least <paramref name="count"/> jobs.</summary>

@@ -92,7 +92,7 @@ public sealed class AppHost : IAsyncDisposable
     public async Task<string> SnapshotAsync()
     {
         var builder = new StringBuilder();
-        foreach (var table in new[] { Storage.Tasks, Storage.Jobs, Storage.ArtifactIndex })
+        foreach (var table in new[] { Storage.Tasks, Storage.Jobs, Storage.ArtifactIndex, Storage.Schedules })
         {
             await foreach (var entity in table.QueryAsync<TableEntity>())
             {

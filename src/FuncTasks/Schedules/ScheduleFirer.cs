@@ -68,9 +68,10 @@ public sealed class ScheduleFirer(
             return new ScheduleWake(false, next - WakeEarly);
         }
 
-        if (next > now)
+        while (next > now)
         {
-            await Task.Delay(next - now, clock, cancellationToken);
+            // A delay can end a little early: a fire is never stamped before its occurrence.
+            await Task.Delay(next - now + TimeSpan.FromMilliseconds(1), clock, cancellationToken);
             now = clock.GetUtcNow();
         }
 

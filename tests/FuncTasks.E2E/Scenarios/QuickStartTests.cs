@@ -68,6 +68,22 @@ public sealed class QuickStartTests(SharedApp shared)
         await api.SetLimitAsync(2);
         await api.SetLimitAsync(5);
 
+        // The schedule block.
+        var schedule = await api.PostAsync("api/v1/schedules", JsonDocument.Parse(
+            $$"""{"task_id": "{{task.Str("id")}}", "cron": "30 9 * * MON-FRI", "time_zone": "America/New_York", "params": {"name": "team"} }""").RootElement, HttpStatusCode.Created);
+        var scheduleId = schedule.Str("id");
+        var read = await api.GetAsync($"api/v1/schedules/{scheduleId}");
+        Assert.Equal(5, read.GetProperty("next_runs").GetArrayLength());
+        Assert.Equal(0, read.GetProperty("fires").GetInt64());
+        var triggered = (await api.PostAsync($"api/v1/schedules/{scheduleId}/$trigger", null, HttpStatusCode.Accepted)).Str("job_id");
+        Assert.Equal("Hello, team!", (await api.GetAsync($"api/v1/artifacts/{(await api.WaitForJobAsync(triggered)).Str("artifact_id")}"))
+            .GetProperty("data").GetProperty("result").Str("message"));
+        Assert.Contains((await api.GetAsync($"api/v1/jobs?schedule_id={scheduleId}")).GetProperty("items").EnumerateArray(), j => j.Str("id") == triggered);
+        var paused = await api.PutAsync($"api/v1/schedules/{scheduleId}", JsonDocument.Parse(
+            $$"""{"task_id": "{{task.Str("id")}}", "cron": "30 9 * * MON-FRI", "time_zone": "America/New_York", "enabled": false}""").RootElement);
+        Assert.Empty(paused.GetProperty("next_runs").EnumerateArray());
+        await api.DeleteAsync($"api/v1/schedules/{scheduleId}");
+
         using var anonymous = api.Host.CreateClient(withKey: false);
         using var health = await anonymous.GetAsync(new Uri("api/health", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);

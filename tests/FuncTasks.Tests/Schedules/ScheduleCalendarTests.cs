@@ -43,6 +43,21 @@ public sealed class ScheduleCalendarTests
     }
 
     [Theory]
+    // Berlin: the clocks go 02:00 -> 03:00 on 28 March 2027 and 03:00 -> 02:00 on 31 October 2027.
+    [InlineData("Europe/Berlin", "2027-03-26T12:00:00Z", "2027-03-27T01:30:00Z", "2027-03-28T01:00:00Z", "2027-03-29T00:30:00Z")]
+    [InlineData("Europe/Berlin", "2027-10-29T12:00:00Z", "2027-10-30T00:30:00Z", "2027-10-31T00:30:00Z", "2027-11-01T01:30:00Z")]
+    // Sydney (southern hemisphere): 02:00 -> 03:00 on 3 October 2027, 03:00 -> 02:00 on 4 April 2027.
+    [InlineData("Australia/Sydney", "2027-10-01T00:00:00Z", "2027-10-01T16:30:00Z", "2027-10-02T16:00:00Z", "2027-10-03T15:30:00Z")]
+    [InlineData("Australia/Sydney", "2027-04-02T00:00:00Z", "2027-04-02T15:30:00Z", "2027-04-03T15:30:00Z", "2027-04-04T16:30:00Z")]
+    public void HalfPastTwo_AcrossBothChanges_InOtherZones_FiresOnceADay(string zone, string from, string first, string second, string third)
+    {
+        // The gap's 02:30 fires at the first instant after it (03:00 new time); the repeated 02:30 fires once, the first time.
+        var next = Create("30 2 * * *", zone).Next(At(from), 3);
+
+        Assert.Equal([first, second, third], next.Select(Text));
+    }
+
+    [Theory]
     [InlineData("*/15 * * * * *", "2027-03-10T12:00:15Z")] // six fields: seconds first
     [InlineData("@hourly", "2027-03-10T13:00:00Z")]
     [InlineData("@daily", "2027-03-11T00:00:00Z")]

@@ -14,6 +14,8 @@ IBenchmarkCommand[] commands =
     new ShellOverheadBenchmark(),
     new HostLatencyBenchmark(),
     new HostBurstBenchmark(),
+    new ScheduleLatenessBenchmark(),
+    new ScheduleIdleBenchmark(),
 ];
 
 return await BenchmarkCli.RunAsync(args, commands);

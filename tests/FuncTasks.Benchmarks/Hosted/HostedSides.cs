@@ -195,20 +195,44 @@ internal sealed class JobSide : HostedSide
         }
     }
 
-    /// <summary>Every job record, through the paged list (100 a page).</summary>
-    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(CancellationToken ct)
+    /// <summary>The id of the task of <see cref="Function"/> this side created.</summary>
+    public string TaskId => taskId!;
+
+    /// <summary>Every job record (with <paramref name="filter"/>, for example <c>schedule_id=…</c>), through the paged list (100 a page).</summary>
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(CancellationToken ct, string? filter = null) =>
+        [.. (await ListAsync("api/v1/jobs", filter, ct)).Select(JobRecord.From)];
+
+    /// <summary>Every schedule as the API shows it, through the paged list (100 a page).</summary>
+    public Task<IReadOnlyList<JsonElement>> ListSchedulesAsync(CancellationToken ct) => ListAsync("api/v1/schedules", null, ct);
+
+    /// <summary><c>POST /api/v1/schedules</c> of this side's task; the new schedule's id.</summary>
+    public async Task<string> CreateScheduleAsync(string cron, string overlap, CancellationToken ct)
     {
-        var records = new List<JobRecord>();
+        var schedule = await PostAsync("api/v1/schedules", $$"""{"task_id": "{{taskId}}", "cron": "{{cron}}", "overlap": "{{overlap}}"}""", HttpStatusCode.Created, ct);
+        return schedule.GetProperty("id").GetString()!;
+    }
+
+    /// <summary><c>PUT /api/v1/tasks/{id}</c> of this side's task with <c>enabled</c> set (a disabled task's fires start no job).</summary>
+    public async Task SetTaskEnabledAsync(bool enabled, CancellationToken ct)
+    {
+        using var content = new StringContent($$"""{"command": "{{Function}}", "task_type": "function", "enabled": {{(enabled ? "true" : "false")}}}""", Encoding.UTF8, "application/json");
+        using var response = await Http.PutAsync(new Uri($"api/v1/tasks/{taskId}", UriKind.Relative), content, ct);
+        await ReadAsync(response, HttpStatusCode.OK, $"PUT /api/v1/tasks/{taskId}", ct);
+    }
+
+    private async Task<IReadOnlyList<JsonElement>> ListAsync(string path, string? filter, CancellationToken ct)
+    {
+        var items = new List<JsonElement>();
         string? cursor = null;
         do
         {
-            var page = await GetAsync($"api/v1/jobs?limit=100{(cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor))}", ct);
-            records.AddRange(page.GetProperty("items").EnumerateArray().Select(JobRecord.From));
+            var page = await GetAsync($"{path}?limit=100{(filter is null ? string.Empty : "&" + filter)}{(cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor))}", ct);
+            items.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.Clone()));
             cursor = page.GetProperty("next_cursor").ValueKind == JsonValueKind.String ? page.GetProperty("next_cursor").GetString() : null;
         }
         while (cursor is not null);
 
-        return records;
+        return items;
     }
 
     private static string Slug(string label) => new([.. label.Where(char.IsAsciiLetterOrDigit)]);
@@ -222,8 +246,30 @@ internal sealed class BareSide : HostedSide
     {
     }
 
-    public static async Task<BareSide> StartAsync(string label, IReadOnlyDictionary<string, string> settings, AzuriteServer? storage) =>
-        new(label, await HostedApp.StartAsync("bare", settings: settings, scriptRoot: HostedFolders.Bare, readyPath: "api/ready", storage: storage));
+    /// <summary>
+    /// Starts the bare app; its 1-second timer function (<c>BareTimer</c>, the anchor of <c>schedule-lateness</c>) runs only
+    /// with <paramref name="timer"/>, else the host is told it is disabled and starts no listener for it.
+    /// </summary>
+    public static async Task<BareSide> StartAsync(string label, IReadOnlyDictionary<string, string> settings, AzuriteServer? storage, bool timer = false)
+    {
+        var all = new Dictionary<string, string>(settings);
+        if (!timer)
+        {
+            all["AzureWebJobs_BareTimer_Disabled"] = "true";
+        }
+
+        return new(label, await HostedApp.StartAsync("bare", settings: all, scriptRoot: HostedFolders.Bare, readyPath: "api/ready", storage: storage));
+    }
+
+    /// <summary>The timer function's invocations so far (<c>GET /api/bare/timer-runs</c>), oldest first.</summary>
+    public async Task<IReadOnlyList<TimerRunRecord>> TimerRunsAsync(CancellationToken ct)
+    {
+        var runs = await GetAsync("api/bare/timer-runs", ct);
+        return [.. runs.EnumerateArray().Select(r => new TimerRunRecord(
+            r.GetProperty("ran").GetDateTimeOffset(),
+            r.GetProperty("occurrence").ValueKind == JsonValueKind.String ? r.GetProperty("occurrence").GetDateTimeOffset() : null,
+            r.GetProperty("isPastDue").GetBoolean()))];
+    }
 
     public override async Task<StartedCall> StartAsync(CancellationToken ct)
     {
@@ -246,6 +292,9 @@ internal sealed class BareSide : HostedSide
             };
         }, poll, ct);
 }
+
+/// <summary>One invocation of the bare app's timer function: when it began, and the occurrence the host ran it for.</summary>
+internal sealed record TimerRunRecord(DateTimeOffset Ran, DateTimeOffset? Occurrence, bool IsPastDue);
 
 /// <summary>The Functions app folders the host benchmarks run: the builds of the harness's own configuration (Release with -c Release).</summary>
 internal static class HostedFolders

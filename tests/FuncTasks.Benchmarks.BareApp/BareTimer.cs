@@ -7,7 +7,7 @@ namespace FuncTasks.Benchmarks.BareApp;
 
 /// <summary>
 /// The Functions timer trigger on a 1-second schedule, the anchor of <c>schedule-lateness</c>: each invocation notes
-/// when it began and the occurrence it ran for, and <c>GET /api/bare/timer-runs</c> lists them. Off unless the harness
+/// when it began, and <c>GET /api/bare/timer-runs</c> lists them. Off unless the harness
 /// turns it on: every other benchmark starts the bare app with <c>AzureWebJobs_BareTimer_Disabled=true</c>, so its
 /// listener does not run there.
 /// </summary>
@@ -18,31 +18,23 @@ public static class BareTimer
     private static readonly ConcurrentQueue<TimerRun> Runs = new();
 
     /// <summary>
-    /// <c>UseMonitor</c> is on so that the invocation is told its occurrence: the host's <c>ScheduleStatus.Next</c> is the
-    /// occurrence it computed after the previous invocation, the one this invocation runs for (without the monitor a
-    /// sub-minute timer gets no status). It costs a status blob write after each invocation, not before it.
+    /// Notes when the invocation began. The occurrence it ran for is not given to it: the host turns the schedule monitor
+    /// (<c>ScheduleStatus</c>) off for schedules more frequent than once a minute, even with <c>UseMonitor = true</c>, so the
+    /// harness works the occurrence out from the order of the invocations, as the host's timer listener does.
     /// </summary>
     [Function(Name)]
-    public static void Tick([TimerTrigger("* * * * * *", UseMonitor = true)] TimerInfo timer)
+    public static void Tick([TimerTrigger("* * * * * *")] TimerInfo timer)
     {
         var ran = DateTimeOffset.UtcNow;
         ArgumentNullException.ThrowIfNull(timer);
-        Runs.Enqueue(new TimerRun(ran, Utc(timer.ScheduleStatus?.Next), Utc(timer.ScheduleStatus?.Last), timer.IsPastDue));
+        Runs.Enqueue(new TimerRun(ran, timer.IsPastDue, timer.ScheduleStatus is not null));
     }
 
     /// <summary><c>GET /api/bare/timer-runs</c> (function key): every invocation so far, oldest first.</summary>
     [Function("BareTimerRuns")]
     public static IActionResult List([HttpTrigger(AuthorizationLevel.Function, "get", Route = "bare/timer-runs")] HttpRequest request) =>
         new OkObjectResult(Runs.ToArray());
-
-    /// <summary>The host computes the schedule in its local time (DateTime without an offset); the worker runs on the same machine.</summary>
-    private static DateTimeOffset? Utc(DateTime? value) => value switch
-    {
-        null => null,
-        { Kind: DateTimeKind.Utc } utc => new DateTimeOffset(utc),
-        { } local => new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Local)).ToUniversalTime(),
-    };
 }
 
-/// <summary>One timer invocation: when it began, the occurrence it ran for (the status's Next) and the one before.</summary>
-public sealed record TimerRun(DateTimeOffset Ran, DateTimeOffset? Occurrence, DateTimeOffset? Previous, bool IsPastDue);
+/// <summary>One timer invocation: when its body began, whether the host said it was past due, whether it had a schedule status.</summary>
+public sealed record TimerRun(DateTimeOffset Ran, bool IsPastDue, bool HasStatus);

@@ -265,10 +265,7 @@ internal sealed class BareSide : HostedSide
     public async Task<IReadOnlyList<TimerRunRecord>> TimerRunsAsync(CancellationToken ct)
     {
         var runs = await GetAsync("api/bare/timer-runs", ct);
-        return [.. runs.EnumerateArray().Select(r => new TimerRunRecord(
-            r.GetProperty("ran").GetDateTimeOffset(),
-            r.GetProperty("occurrence").ValueKind == JsonValueKind.String ? r.GetProperty("occurrence").GetDateTimeOffset() : null,
-            r.GetProperty("isPastDue").GetBoolean()))];
+        return [.. runs.EnumerateArray().Select(r => new TimerRunRecord(r.GetProperty("ran").GetDateTimeOffset(), r.GetProperty("isPastDue").GetBoolean(), r.GetProperty("hasStatus").GetBoolean()))];
     }
 
     public override async Task<StartedCall> StartAsync(CancellationToken ct)
@@ -293,8 +290,8 @@ internal sealed class BareSide : HostedSide
         }, poll, ct);
 }
 
-/// <summary>One invocation of the bare app's timer function: when it began, and the occurrence the host ran it for.</summary>
-internal sealed record TimerRunRecord(DateTimeOffset Ran, DateTimeOffset? Occurrence, bool IsPastDue);
+/// <summary>One invocation of the bare app's timer function: when its body began; past due; whether the host gave it a schedule status.</summary>
+internal sealed record TimerRunRecord(DateTimeOffset Ran, bool IsPastDue, bool HasStatus);
 
 /// <summary>The Functions app folders the host benchmarks run: the builds of the harness's own configuration (Release with -c Release).</summary>
 internal static class HostedFolders

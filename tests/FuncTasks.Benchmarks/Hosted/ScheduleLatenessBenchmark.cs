@@ -9,7 +9,8 @@ namespace FuncTasks.Benchmarks.Hosted;
 /// <c>allow</c>, the no-op task <c>greet_user</c>) fires: each job's <c>submitted_at</c> minus its
 /// <c>scheduled_for</c>. Beside it, in the same run and on the same Azurite, the Functions timer trigger on the same
 /// calendar (the bare app's <c>BareTimer</c>), measured the same way: when the invocation began minus the occurrence the
-/// host ran it for (its <c>ScheduleStatus.Next</c>). Both run at once over the same window of occurrences.
+/// host ran it for (worked out as the host's timer listener works out its next occurrence). Both run at once over the same
+/// window of occurrences.
 /// </summary>
 internal sealed class ScheduleLatenessBenchmark : IBenchmarkCommand
 {
@@ -65,8 +66,9 @@ internal sealed class ScheduleLatenessBenchmark : IBenchmarkCommand
             .Select(j => (Occurrence: j.Json.GetProperty("scheduled_for").GetDateTimeOffset(), j.SubmittedAt))
             .Where(j => j.Occurrence >= from && j.Occurrence < to)
             .Select(j => (j.Occurrence, Ms: (j.SubmittedAt - j.Occurrence).TotalMilliseconds)).ToList();
-        var timerLateness = runs.Where(r => r.Occurrence is { } o && o >= from && o < to)
-            .Select(r => (Occurrence: r.Occurrence!.Value, Ms: (r.Ran - r.Occurrence!.Value).TotalMilliseconds)).ToList();
+        var timerOccurrences = TimerOccurrences(runs);
+        var timerLateness = timerOccurrences.Where(r => r.Occurrence >= from && r.Occurrence < to)
+            .Select(r => (r.Occurrence, Ms: (r.Ran - r.Occurrence).TotalMilliseconds)).ToList();
         var notCompleted = jobs.Count(j => j.Status != "completed");
 
         var table = new ReportTable($"Fire lateness over the occurrences {from:HH:mm:ss}-{to.AddSeconds(-1):HH:mm:ss} UTC, both sides at once, ms",
@@ -96,16 +98,18 @@ internal sealed class ScheduleLatenessBenchmark : IBenchmarkCommand
         }
 
         report.AddTable(series);
-        var timerFloorMismatch = runs.Count(r => r.Occurrence is { } o && o >= from && o < to
-            && new DateTimeOffset(r.Ran.Ticks - (r.Ran.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero) != o);
+        var timerFloorMismatch = timerOccurrences.Count(r => r.Occurrence >= from && r.Occurrence < to && WholeSecond(r.Ran) != r.Occurrence);
         report.Method = $"one 1-second schedule and one 1-second timer function, each in its own app under its own Functions host, on one Azurite, at once; " +
                         $"{options.WarmupRounds} warm-up occurrences, then {options.Rounds} measured occurrences (the same seconds for both)";
         report.Note($"Host: {HostedFolders.DescribeHost()}; apps built from {HostedFolders.DescribeSource()}.");
         report.Note($"Schedule: POST /api/v1/schedules {{\"cron\": \"* * * * * *\", \"overlap\": \"allow\"}} of a function task of the shipped sample '{JobSide.Function}' (no I/O); " +
                     $"lateness = the job's submitted_at - its scheduled_for, both from GET /api/v1/jobs?schedule_id=; {jobs.Count} jobs in all, {notCompleted} not completed when read.");
-        report.Note("Timer: tests/FuncTasks.Benchmarks.BareApp's BareTimer, [TimerTrigger(\"* * * * * *\", UseMonitor = true)], the repository's host.json; lateness = DateTimeOffset.UtcNow at the start of the " +
-                    "function's body (in the worker, as submitted_at is stamped in the worker) - TimerInfo.ScheduleStatus.Next, the occurrence the host computed after the previous invocation and ran this one for " +
-                    $"(UseMonitor on: a sub-minute timer gets no status otherwise). Cross-check: {timerFloorMismatch} of {timerLateness.Count} invocations began in another second than their occurrence (a start truncated to the whole second would have been wrong for those).");
+        report.Note("Timer: tests/FuncTasks.Benchmarks.BareApp's BareTimer, [TimerTrigger(\"* * * * * *\")], the repository's host.json; lateness = DateTimeOffset.UtcNow at the start of the " +
+                    "function's body (in the worker, as submitted_at is stamped in the worker) - the occurrence it ran for. The host gives a sub-minute timer no ScheduleStatus (its TimerTriggerAttributeBindingProvider " +
+                    $"turns UseMonitor off below one minute; {runs.Count(r => r.HasStatus)} of {runs.Count} invocations had one), so the occurrence is worked out as the host's TimerListener works out its Next: " +
+                    "the first whole second after the later of the previous invocation's start and the previous occurrence (invocations never overlap: the listener holds a lock and sets its next timer after each). " +
+                    $"Cross-check: {timerFloorMismatch} of {timerLateness.Count} measured invocations began in another second than that occurrence (for those, 'the whole second it began in' would have said otherwise); " +
+                    $"{runs.Count(r => r.IsPastDue)} were past due; {runs.Count} invocations in all.");
         return 0;
 
         void Row(string side, double[] ms, double cpuSeconds)
@@ -117,6 +121,27 @@ internal sealed class ScheduleLatenessBenchmark : IBenchmarkCommand
                 $"{cpuSeconds / options.Rounds * 1000:0} ms per s");
         }
     }
+
+    /// <summary>
+    /// The occurrence each timer invocation ran for, as the host's TimerListener decides it: after an invocation its Next is
+    /// the schedule's next occurrence after the invocation time, or after the previous Next if it fired early. The first
+    /// invocation has no previous one: its whole second.
+    /// </summary>
+    private static List<(DateTimeOffset Occurrence, DateTimeOffset Ran)> TimerOccurrences(IReadOnlyList<TimerRunRecord> runs)
+    {
+        var result = new List<(DateTimeOffset Occurrence, DateTimeOffset Ran)>();
+        foreach (var run in runs.OrderBy(r => r.Ran))
+        {
+            var occurrence = result.Count == 0
+                ? WholeSecond(run.Ran)
+                : WholeSecond(result[^1].Ran > result[^1].Occurrence ? result[^1].Ran : result[^1].Occurrence).AddSeconds(1);
+            result.Add((occurrence, run.Ran));
+        }
+
+        return result;
+    }
+
+    private static DateTimeOffset WholeSecond(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 
     private static string Series(List<(DateTimeOffset Occurrence, double Ms)> lateness, DateTimeOffset start) =>
         string.Join(" ", Enumerable.Range(0, 10).Select(i => lateness.FirstOrDefault(l => l.Occurrence == start.AddSeconds(i)) is { Occurrence.Ticks: > 0 } hit ? F(hit.Ms) : "-"));

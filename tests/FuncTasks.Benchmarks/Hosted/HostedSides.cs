@@ -205,6 +205,9 @@ internal sealed class JobSide : HostedSide
     /// <summary>Every schedule as the API shows it, through the paged list (100 a page).</summary>
     public Task<IReadOnlyList<JsonElement>> ListSchedulesAsync(CancellationToken ct) => ListAsync("api/v1/schedules", null, ct);
 
+    /// <summary><c>GET /api/v1/schedules/{id}</c>.</summary>
+    public Task<JsonElement> GetScheduleAsync(string id, CancellationToken ct) => GetAsync($"api/v1/schedules/{id}", ct);
+
     /// <summary><c>POST /api/v1/schedules</c> of this side's task; the new schedule's id.</summary>
     public async Task<string> CreateScheduleAsync(string cron, string overlap, CancellationToken ct)
     {

@@ -116,6 +116,7 @@ internal sealed class ScheduleIdleBenchmark : IBenchmarkCommand
             BenchmarkContext.Progress($"{mark:HH:mm:ss}: {schedules.Count(s => Fired(s, mark))} fired for it by {CycleAfter.TotalSeconds:0} s after; {jobs.Count} jobs in all");
         }
 
+        await Task.Delay(TimeSpan.FromSeconds(1.5), ct); // a CPU sample after the last counted cycle
         await stopSampling.CancelAsync();
         await sampler;
         var cpu = samples.ToArray();

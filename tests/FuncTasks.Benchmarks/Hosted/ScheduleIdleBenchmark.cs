@@ -34,7 +34,7 @@ internal sealed class ScheduleIdleBenchmark : IBenchmarkCommand
 
     public BenchmarkOptions QuickDefaults => new() { Jobs = 100, Rounds = 2, WarmupRounds = 0, AllocationCalls = 0 };
 
-    public string DefaultsSummary => "full: 1000 schedules (--jobs N), 3 minute marks (--rounds N; the first with the task disabled), about 8 min; --quick: 100 schedules, 2 marks, about 4 min";
+    public string DefaultsSummary => "full: 1000 schedules (--jobs N), 3 minute marks (--rounds N; the first with the task disabled), about 8 min where the machine keeps up; --quick: 100 schedules, 2 marks, about 4 min; --only sleeping: schedules that do not fire during the run, 60 s of them asleep";
 
     public async Task<int> RunAsync(BenchmarkContext context)
     {
@@ -80,13 +80,16 @@ internal sealed class ScheduleIdleBenchmark : IBenchmarkCommand
             }
         }, CancellationToken.None);
 
+        // --only sleeping: schedules that do not fire during the run (next on 1 January), so the whole run is "between fires".
+        var sleeping = options.Only.Contains("sleeping");
+        var cron = sleeping ? "0 0 0 1 1 *" : "0 * * * * *";
         await a.SetTaskEnabledAsync(false, ct);
-        BenchmarkContext.Progress($"creating {count} schedules '0 * * * * *' (overlap skip) of a disabled task, 8 at a time");
+        BenchmarkContext.Progress($"creating {count} schedules '{cron}' (overlap skip) of a disabled task, 8 at a time");
         var creating = DateTimeOffset.UtcNow;
         var ids = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
         {
-            ids.Add(await a.CreateScheduleAsync("0 * * * * *", "skip", token));
+            ids.Add(await a.CreateScheduleAsync(cron, "skip", token));
             if (ids.Count % 100 == 0)
             {
                 BenchmarkContext.Progress($"{ids.Count} schedules");
@@ -94,6 +97,15 @@ internal sealed class ScheduleIdleBenchmark : IBenchmarkCommand
         });
         var created = DateTimeOffset.UtcNow;
         BenchmarkContext.Progress($"{count} schedules created in {(created - creating).TotalSeconds:0} s");
+
+        if (sleeping)
+        {
+            await Sleeping(a, b, count, created - creating, cron, cpu: () => [.. samples], logA, logB, report, ct);
+            await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
+            await stopSampling.CancelAsync();
+            await sampler;
+            return 0;
+        }
 
         // The first minute mark at least 20 s away, so every driver has set its first timer.
         var first = NextMinute(created.AddSeconds(20));
@@ -199,6 +211,40 @@ internal sealed class ScheduleIdleBenchmark : IBenchmarkCommand
                     "including queue polls, lease renewals and SDK retries. Kinds fold the app's hub, table prefix and host id into {app}, keys into (), blob names into …");
         report.Note("CPU: /proc utime + stime of each host's process tree (the host and its worker) and of each Azurite, sampled every second, as a share of one core. The harness reads the schedules (and jobs) after each counted cycle, outside it.");
         return 0;
+    }
+
+    /// <summary>
+    /// <c>--only sleeping</c>: every driver has set its timer (20 s after the last create), then 60 s in which nothing is
+    /// due: the CPU and the storage requests of <paramref name="count"/> sleeping drivers against the app with none.
+    /// </summary>
+    private static async Task Sleeping(JobSide a, JobSide b, int count, TimeSpan creating, string cron, Func<(DateTimeOffset At, double[] Cpu)[]> cpu,
+        StorageRequestLog logA, StorageRequestLog logB, Report report, CancellationToken ct)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(20), ct);
+        var from = DateTimeOffset.UtcNow;
+        BenchmarkContext.Progress($"measuring 60 s of {count} sleeping schedules");
+        await Task.Delay(TimeSpan.FromSeconds(61.5), ct);
+        var to = from.AddSeconds(60);
+        var use = CpuShare(cpu(), from, to);
+        var schedules = await a.ListSchedulesAsync(ct);
+        var table = new ReportTable($"{count} schedules '{cron}' asleep (each driver's durable timer set), 60 s from 20 s after the last create, against the same app with none",
+            "", WithSchedules, WithoutSchedules);
+        table.Row("host + worker CPU (% of a core)", Pct(use[0]), Pct(use[1]));
+        table.Row("Azurite CPU (% of a core)", Pct(use[2]), Pct(use[3]));
+        table.Row("storage requests per second", F(logA.Count(from, to) / 60.0, 1), F(logB.Count(from, to) / 60.0, 1));
+        table.Row("schedules with next_runs (enabled, waiting)", schedules.Count(s => s.GetProperty("next_runs").GetArrayLength() > 0).ToString(CultureInfo.InvariantCulture), "0");
+        report.AddTable(table);
+        var kinds = new ReportTable("Storage requests in those 60 s by kind: with / without", "kind", "requests");
+        var without = logB.ByKind(from, to).ToDictionary(k => k.Kind, k => k.Count);
+        foreach (var (kind, n) in logA.ByKind(from, to).Take(12))
+        {
+            kinds.Row(kind, $"{n} / {without.GetValueOrDefault(kind)}");
+        }
+
+        report.AddTable(kinds);
+        report.Method = $"{count} schedules created (8 at a time, {creating.TotalSeconds:0} s) that do not fire during the run; two apps at once, each under its own Functions host on its own Azurite";
+        report.Note($"Host: {HostedFolders.DescribeHost()}; apps built from {HostedFolders.DescribeSource()}. Both apps are the FuncTasks app with the repository's host.json; only the first has schedules.");
+        report.Note("Requests: each Azurite's access log (azurite/start.sh --access-log), counted as the lines come. CPU: /proc utime + stime of each host's process tree and of each Azurite, sampled every second.");
     }
 
     private sealed record Cycle(DateTimeOffset Mark, bool WithJobs, IReadOnlyList<JsonElement> Schedules, IReadOnlyList<JobRecord> Jobs);

@@ -33,5 +33,5 @@ exec node "$here/node_modules/azurite/dist/src/azurite.js" \
   --blobHost 127.0.0.1 --blobPort "$blob_port" \
   --queueHost 127.0.0.1 --queuePort "$queue_port" \
   --tableHost 127.0.0.1 --tablePort "$table_port" \
-  --skipApiVersionCheck --disableTelemetry --loose "${quiet[@]}" \
+  --skipApiVersionCheck --disableTelemetry --loose ${quiet[@]+"${quiet[@]}"} \
   "${storage[@]}"

@@ -11,7 +11,7 @@ public sealed record ScheduleSweep(IReadOnlyList<string> Healed, IReadOnlyList<s
 /// <summary>
 /// The sweep's part for schedules: starts a driver for every schedule that has none running (it died, was terminated
 /// or purged, or was never started), reports a schedule whose next occurrence is overdue (and nudges its driver),
-/// releases a buffered job whose previous job ended without saying so, and purges ended drivers of deleted schedules.
+/// releases a buffered job whose previous job ended without saying so, and ends and purges the drivers of deleted schedules.
 /// </summary>
 public sealed class ScheduleKeeper(ScheduleStore store, ScheduleFirer firer, JobStore jobs, TimeProvider clock, ILogger<ScheduleKeeper> logger)
 {
@@ -70,22 +70,36 @@ public sealed class ScheduleKeeper(ScheduleStore store, ScheduleFirer firer, Job
         }
     }
 
+    /// <summary>
+    /// Drivers whose schedule is gone (deleted with its task, which does not wake them): an ended one is purged, a waiting
+    /// one is woken so that it ends (it would otherwise sleep until its timer, or for ever while it waited for a change).
+    /// </summary>
     private async Task<int> PurgeEndedDriversAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
-        var ended = new List<string>();
-        var query = new OrchestrationQuery { InstanceIdPrefix = ScheduleDriver.InstanceIdPrefix, Statuses = Orchestrations.EndedStatuses };
+        var drivers = new List<OrchestrationMetadata>();
+        var query = new OrchestrationQuery { InstanceIdPrefix = ScheduleDriver.InstanceIdPrefix };
         await foreach (var driver in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
-            ended.Add(driver.InstanceId);
+            drivers.Add(driver);
         }
 
         var purged = 0;
-        foreach (var instanceId in ended)
+        foreach (var driver in drivers)
         {
-            if (await store.GetAsync(instanceId[ScheduleDriver.InstanceIdPrefix.Length..], cancellationToken) is null)
+            var scheduleId = driver.InstanceId[ScheduleDriver.InstanceIdPrefix.Length..];
+            if (await store.GetAsync(scheduleId, cancellationToken) is not null)
             {
-                await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken);
+                continue;
+            }
+
+            if (Orchestrations.HasEnded(driver))
+            {
+                await client.PurgeInstanceAsync(driver.InstanceId, cancellation: cancellationToken);
                 purged++;
+            }
+            else
+            {
+                await ScheduleService.WakeDriverAsync(client, scheduleId, cancellationToken, startIfMissing: false);
             }
         }
 

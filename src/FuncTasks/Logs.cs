@@ -57,8 +57,8 @@ internal static partial class Logs
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed, {WakersPurged} finished wake-ups purged in {DurationMs} ms")]
     public static partial void SweepDone(this ILogger logger, int tasksDisabled, int jobsFailed, int permitsReclaimed, int wakersPurged, long durationMs);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Sweep: {Healed} schedule drivers started, {Overdue} schedules overdue, {Purged} ended drivers purged")]
-    public static partial void SweepSchedules(this ILogger logger, int healed, int overdue, int purged);
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Sweep: {Paused} schedules paused (their task is gone), {Healed} schedule drivers started, {Overdue} schedules overdue, {Purged} ended drivers purged")]
+    public static partial void SweepSchedules(this ILogger logger, int paused, int healed, int overdue, int purged);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Sweep disabled task {TaskId}: function '{Function}' is not registered")]
     public static partial void SweepDisabledTask(this ILogger logger, string taskId, string function);

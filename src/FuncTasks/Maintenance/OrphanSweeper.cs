@@ -74,7 +74,7 @@ public sealed class OrphanSweeper(
         var summary = new SweepSummary(disabled.Count, failed.Count, reclaimed.Count, disabled, failed, reclaimed,
             (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged, Schedules = scheduleSweep };
         logger.SweepDone(summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, wakersPurged, summary.DurationMs);
-        logger.SweepSchedules(scheduleSweep.Healed.Count, scheduleSweep.Overdue.Count, scheduleSweep.DriversPurged);
+        logger.SweepSchedules(scheduleSweep.Paused.Count, scheduleSweep.Healed.Count, scheduleSweep.Overdue.Count, scheduleSweep.DriversPurged);
         return summary;
     }
 

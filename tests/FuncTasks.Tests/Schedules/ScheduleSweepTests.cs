@@ -71,6 +71,22 @@ public sealed class ScheduleSweepTests() : AppTests(configureServices: GateTestF
     }
 
     [Fact]
+    public async Task AScheduleWhoseTaskIsGone_IsPaused_SayingWhy()
+    {
+        var taskId = (await App.CreateTaskAsync("""{"command": "greet_user"}""")).GetProperty("id").GetString()!;
+        var scheduleId = (await ScheduleAssert.CreateAsync(App, $$"""{"task_id": "{{taskId}}", "cron": "@yearly"}""")).GetProperty("id").GetString()!;
+        await App.Storage.Tasks.DeleteEntityAsync("task", taskId); // behind the API's back, which would delete the schedule
+
+        var sweep = await SweepAsync();
+
+        Assert.Equal([scheduleId], sweep.Schedules.Paused);
+        var paused = await ScheduleAssert.GetAsync(App, scheduleId);
+        Assert.False(paused.GetProperty("enabled").GetBoolean());
+        Assert.Contains(taskId, paused.GetProperty("disabled_reason").GetString(), StringComparison.Ordinal);
+        Assert.Empty((await SweepAsync()).Schedules.Paused); // once
+    }
+
+    [Fact]
     public async Task TheDriverOfADeletedSchedule_IsEnded_ThenPurged()
     {
         var scheduleId = await ScheduleAsync("@yearly");

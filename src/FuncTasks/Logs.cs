@@ -15,6 +15,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     public static partial void UnhandledError(this ILogger logger, Exception exception, string method, string path);
 
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "An idempotent {Method} {Path} outlived its claim on the key (another request took it over); its answer is not kept")]
+    public static partial void IdempotencyClaimLost(this ILogger logger, string method, string path);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Could not give up an idempotency key after a failed request; it is free again when its claim runs out")]
+    public static partial void IdempotencyReleaseFailed(this ILogger logger, Exception exception);
+
     // 2xxx: Jobs accepted, canceled, deleted (Execution/JobScheduler)
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Job {JobId} accepted for task {TaskId} ({TaskType})")]

@@ -122,6 +122,7 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
             await storage.Tasks.DeleteAsync().ConfigureAwait(false);
             await storage.Jobs.DeleteAsync().ConfigureAwait(false);
             await storage.ArtifactIndex.DeleteAsync().ConfigureAwait(false);
+            await storage.IdempotencyKeys.DeleteAsync().ConfigureAwait(false);
             await storage.Artifacts.DeleteIfExistsAsync().ConfigureAwait(false);
         }
         catch (Azure.RequestFailedException)

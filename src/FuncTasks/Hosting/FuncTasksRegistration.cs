@@ -3,6 +3,7 @@ using FuncTasks.Api;
 using FuncTasks.Artifacts;
 using FuncTasks.Execution;
 using FuncTasks.Gate;
+using FuncTasks.Idempotency;
 using FuncTasks.Jobs;
 using FuncTasks.Maintenance;
 using FuncTasks.Security;
@@ -61,6 +62,8 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<PermitRequestPlanner>();
         services.TryAddSingleton<JobStreamWriter>();
         services.TryAddSingleton<ArtifactStore>();
+        services.TryAddSingleton<IdempotencyStore>();
+        services.TryAddSingleton<IdempotentRequests>();
 
         services.AddTaskFunctions(typeof(FuncTasksRegistration).Assembly);
         services.TryAddSingleton<TaskFunctionRegistry>();

@@ -20,6 +20,7 @@ public sealed class StorageAccount
         Tasks = tables.GetTableClient(prefix + "tasks");
         Jobs = tables.GetTableClient(prefix + "jobs");
         ArtifactIndex = tables.GetTableClient(prefix + "artifacts");
+        IdempotencyKeys = tables.GetTableClient(prefix + "idempotency");
         Artifacts = blobs.GetBlobContainerClient(prefix + "-artifacts");
     }
 
@@ -32,12 +33,16 @@ public sealed class StorageAccount
     public TableClient ArtifactIndex { get; }
     public BlobContainerClient Artifacts { get; }
 
+    /// <summary>One row per Idempotency-Key sent (Idempotency/IdempotencyStore).</summary>
+    public TableClient IdempotencyKeys { get; }
+
     /// <summary>Creates the tables and the container if they are missing (idempotent).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         await Tasks.CreateIfNotExistsAsync(cancellationToken);
         await Jobs.CreateIfNotExistsAsync(cancellationToken);
         await ArtifactIndex.CreateIfNotExistsAsync(cancellationToken);
+        await IdempotencyKeys.CreateIfNotExistsAsync(cancellationToken);
         await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 

@@ -23,12 +23,12 @@ public sealed class IdempotencyKey
     public static IdempotencyKey? From(IHeaderDictionary headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        if (!headers.TryGetValue(Header, out var values) || values.Count == 0)
+        if (!headers.TryGetValue(Header, out var values))
         {
             return null;
         }
 
-        if (values.Count > 1)
+        if (values.Count != 1)
         {
             throw Refusals.InvalidIdempotencyKey("must be sent once");
         }

@@ -75,6 +75,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Sweep: the gate did not show the reclaim of {Count} permits in time; it is applied when the gate next runs")]
     public static partial void SweepReclaimNotApplied(this ILogger logger, int count);
 
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Sweep retention: {JobsRemoved} finished jobs removed with their history, {ArtifactsRemoved} artifacts removed with their blobs, {KeysRemoved} expired idempotency keys removed; more due next run: {BacklogLeft}")]
+    public static partial void SweepRetention(this ILogger logger, int jobsRemoved, int artifactsRemoved, int keysRemoved, bool backlogLeft);
+
     // 5xxx: The gate (Gate/)
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "The gate granted {Count} job(s) that had already ended (an acquire delivered again after its release): {JobIds}; their permits are returned")]

@@ -50,6 +50,7 @@ public static class FuncTasksRegistration
         AddOptions<ConcurrencyOptions>(services, ConcurrencyOptions.Section);
         AddOptions<StreamOptions>(services, StreamOptions.Section);
         AddOptions<SecurityOptions>(services, SecurityOptions.Section);
+        AddOptions<RetentionOptions>(services, RetentionOptions.Section);
 
         services.TryAddSingleton(sp => StorageAccount.FromConfiguration(configuration, sp.GetRequiredService<IOptions<StorageOptions>>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<StorageAccount>().TableService);
@@ -77,6 +78,7 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<JobExecutor>();
         services.TryAddSingleton<JobRecorder>();
         services.TryAddSingleton<GateClient>();
+        services.TryAddSingleton<RetentionSweep>();
         services.TryAddSingleton<OrphanSweeper>();
         return services;
     }

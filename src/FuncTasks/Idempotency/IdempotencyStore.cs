@@ -148,10 +148,10 @@ public sealed class IdempotencyStore(StorageAccount storage, TimeProvider clock,
         }
     }
 
-    /// <summary>Removes at most <paramref name="max"/> keys past their lifetime (for the sweep); how many it removed.</summary>
-    public async Task<int> DeleteExpiredAsync(int max, int parallelism, CancellationToken cancellationToken)
+    /// <summary>Removes at most <paramref name="max"/> keys past their lifetime at <paramref name="now"/> (for the sweep); how many it removed.</summary>
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset now, int max, int parallelism, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and ExpiresAt lt {clock.GetUtcNow()}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and ExpiresAt lt {now}");
         var expired = new List<TableEntity>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, Math.Min(max, 1000), ["RowKey", "BodyInBlob"], cancellationToken))
         {

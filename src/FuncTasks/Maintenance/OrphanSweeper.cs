@@ -22,6 +22,9 @@ public sealed record SweepSummary(
 {
     /// <summary>Finished <see cref="PermitWaker"/> orchestrations whose history was purged.</summary>
     public int WakersPurged { get; init; }
+
+    /// <summary>What the retention settings removed (<see cref="RetentionSweep"/>).</summary>
+    public RetentionResult Retention { get; init; } = new(0, 0, 0, false);
 }
 
 /// <summary>
@@ -37,6 +40,7 @@ public sealed class OrphanSweeper(
     TaskFunctionRegistry functions,
     JobLifecycle lifecycle,
     GateClient gate,
+    RetentionSweep retention,
     TimeProvider clock,
     ILogger<OrphanSweeper> logger)
 {
@@ -65,9 +69,11 @@ public sealed class OrphanSweeper(
         var failed = await FailLostJobsAsync(client, cancellationToken);
         var reclaimed = await ReclaimPermitsAsync(client, cancellationToken);
         var wakersPurged = await PurgeFinishedWakersAsync(client, cancellationToken);
+        var retained = await retention.RunAsync(client, clock.GetUtcNow(), cancellationToken);
         var summary = new SweepSummary(disabled.Count, failed.Count, reclaimed.Count, disabled, failed, reclaimed,
-            (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged };
+            (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged, Retention = retained };
         logger.SweepDone(summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, wakersPurged, summary.DurationMs);
+        logger.SweepRetention(retained.JobsRemoved, retained.ArtifactsRemoved, retained.IdempotencyKeysRemoved, retained.BacklogLeft);
         return summary;
     }
 

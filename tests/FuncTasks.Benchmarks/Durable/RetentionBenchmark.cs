@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using FuncTasks.Api;
+using FuncTasks.Artifacts;
+using FuncTasks.Benchmarks.Harness;
+using FuncTasks.Jobs;
+using FuncTasks.Maintenance;
+using FuncTasks.Tasks;
+using FuncTasks.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FuncTasks.Benchmarks.Durable;
+
+/// <summary>
+/// <c>retention</c>: a backlog of old jobs (some with real orchestration histories, the rest records) and old artifacts
+/// (rows and blobs, some with children), drained by the whole sweep (<see cref="OrphanSweeper.SweepAsync"/>) run again
+/// and again with its clock 31 days on; each run's duration and what it removed.
+/// </summary>
+internal sealed class RetentionBenchmark : IBenchmarkCommand
+{
+    public string Name => "retention";
+
+    public string Summary => "the sweep draining 5,000 old jobs and 5,000 old artifacts in batches of 1,000, per-run duration, durable engine on Azurite";
+
+    public BenchmarkOptions Defaults => new() { WarmupRounds = 0, Rounds = 5000, AllocationCalls = 0 };
+
+    public BenchmarkOptions QuickDefaults => new() { WarmupRounds = 0, Rounds = 1000, AllocationCalls = 0 };
+
+    public string DefaultsSummary => "full: 5,000 jobs (300 real) + 5,000 artifacts, about 3 min; --quick: 1,000 + 1,000 (100 real)";
+
+    public async Task<int> RunAsync(BenchmarkContext context)
+    {
+        var (options, report, ct) = (context.Options, context.Report, context.CancellationToken);
+        var backlog = options.Rounds;
+        var real = options.Quick ? 100 : 300;
+        BenchmarkContext.Progress("starting Azurite (in memory, free ports)");
+        await using var azurite = await AzuriteServer.StartAsync();
+        await using var app = await BenchApp.StartAsync("app", azurite.ConnectionString,
+            new Dictionary<string, string?> { ["FuncTasks:Concurrency:Enabled"] = "false", ["FuncTasks:Retention:BatchSize"] = "1000" }, options.Activities ?? 10);
+        var services = app.App.Services;
+        var now = DateTimeOffset.UtcNow;
+
+        // Real jobs: $execute, run, orchestration history and a result artifact each.
+        BenchmarkContext.Progress($"running {real} real jobs");
+        var taskId = await app.CreateFunctionTaskAsync(BenchApp.Noop, null, ct);
+        var ids = new List<string>();
+        foreach (var chunk in Enumerable.Range(0, real).Chunk(20))
+        {
+            var started = await Task.WhenAll(chunk.Select(_ => app.ExecuteAsync(taskId, "{}", ct)));
+            await Task.WhenAll(started.Select(id => app.WaitForOrchestrationAsync(id, ct)));
+            ids.AddRange(started);
+        }
+
+        BenchmarkContext.Progress($"seeding {backlog - real} more finished job records and {backlog - real} artifacts (a fifth of them children) 40 days old");
+        var ancient = new FakeTimeProvider(now.AddDays(-40));
+        var jobs = services.GetRequiredService<JobStore>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, backlog - real), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (_, token) =>
+            await jobs.CreateAsync(new Job(UlidIds.New(ancient), taskId, TaskType.Function, BenchApp.Noop, null, JobStatus.Completed,
+                ancient.GetUtcNow(), ancient.GetUtcNow(), ancient.GetUtcNow(), null, null, null, null), token));
+        var artifacts = new ArtifactStore(app.App.Storage, ancient);
+        var parents = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, backlog - real), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (i, token) =>
+        {
+            string? parent = i % 5 == 4 && parents.TryPeek(out var p) ? p : null;
+            var saved = await artifacts.SaveAsync(new { i, text = new string('x', 200) }, parent, token);
+            parents.Add(saved.Id);
+        });
+
+        var sweeper = ActivatorUtilities.CreateInstance<OrphanSweeper>(services, new FakeTimeProvider(now.AddDays(31)));
+        var table = new ReportTable($"Sweeps with the clock 31 days on, batch size 1000: {backlog} old jobs ({real} with orchestration history), {backlog} old artifacts",
+            "run", "jobs removed", "artifacts removed", "more due", "run ms (whole sweep)");
+        var durations = new List<double>();
+        for (var run = 1; run <= 20; run++)
+        {
+            var clock = Stopwatch.StartNew();
+            var summary = await sweeper.SweepAsync(app.Durable, ct);
+            clock.Stop();
+            var r = summary.Retention;
+            durations.Add(clock.Elapsed.TotalMilliseconds);
+            table.Row(run.ToString(CultureInfo.InvariantCulture), r.JobsRemoved.ToString(CultureInfo.InvariantCulture),
+                r.ArtifactsRemoved.ToString(CultureInfo.InvariantCulture), r.BacklogLeft ? "yes" : "no",
+                clock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture));
+            BenchmarkContext.Progress($"run {run}: {r} in {clock.Elapsed.TotalMilliseconds:0} ms");
+            if (!r.BacklogLeft && r.JobsRemoved == 0 && r.ArtifactsRemoved == 0)
+            {
+                break;
+            }
+        }
+
+        var leftJobs = (await app.ListJobsAsync(ct)).Count;
+        var history = 0;
+        foreach (var id in ids)
+        {
+            history += await app.Durable.GetInstanceAsync(id, ct) is null ? 0 : 1;
+        }
+
+        report.Method = "seed, then run the whole sweep (OrphanSweeper.SweepAsync: orphans, lost jobs, gate, wakers, retention) until a run removes nothing; each run timed whole";
+        report.AddTable(table);
+        report.Note($"Slowest run {durations.Max():0} ms; the sweep runs every 5 minutes (FuncTasksSweepSchedule), so each run takes {durations.Max() / 300_000:P1} of its interval. " +
+                    $"Left afterwards: {leftJobs} job records, {history} of {real} orchestration histories.");
+        return 0;
+    }
+}

@@ -10,6 +10,7 @@ public enum RefusalKind
     Conflict,
     PreconditionFailed,
     TooLarge,
+    Unprocessable,
     Unavailable,
 }
 

@@ -37,6 +37,23 @@ public static class Refusals
     public static RefusalException Unauthorized(string detail) =>
         new(RefusalKind.Unauthenticated, "unauthorized", "Authentication required", detail);
 
+    public static RefusalException InvalidIdempotencyKey(string message) =>
+        new(RefusalKind.Invalid, "invalid-idempotency-key", "The Idempotency-Key header is not valid",
+            $"The Idempotency-Key header {message}.",
+            new Dictionary<string, string[]> { ["Idempotency-Key"] = [message] });
+
+    public static RefusalException IdempotencyKeyReused() =>
+        new(RefusalKind.Unprocessable, "idempotency-key-reused", "The Idempotency-Key was used for another request",
+            "This Idempotency-Key was sent before with another method, path or body; use a new key for a new request.");
+
+    public static RefusalException IdempotencyKeyInUse() =>
+        new(RefusalKind.Conflict, "idempotency-key-in-use", "A request with this Idempotency-Key is in progress",
+            "The first request with this Idempotency-Key is still being processed; repeat it in a moment for its answer.");
+
+    public static RefusalException IdempotentRequestTimedOut(TimeSpan lease) =>
+        new(RefusalKind.Unavailable, "idempotent-request-timed-out", "The request took too long",
+            $"The request did not finish within the {lease.TotalSeconds:0} seconds its Idempotency-Key is held; it is not kept, so it may be repeated.");
+
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";

@@ -14,6 +14,8 @@ IBenchmarkCommand[] commands =
     new ShellOverheadBenchmark(),
     new HostLatencyBenchmark(),
     new HostBurstBenchmark(),
+    new IdempotencyBenchmark(),
+    new RetentionBenchmark(),
 ];
 
 return await BenchmarkCli.RunAsync(args, commands);

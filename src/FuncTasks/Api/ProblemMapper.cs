@@ -36,6 +36,7 @@ public static class ProblemMapper
         RefusalKind.Conflict => StatusCodes.Status409Conflict,
         RefusalKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         RefusalKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        RefusalKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
         RefusalKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };

@@ -21,6 +21,7 @@ public sealed class StorageAccount
         Jobs = tables.GetTableClient(prefix + "jobs");
         ArtifactIndex = tables.GetTableClient(prefix + "artifacts");
         Schedules = tables.GetTableClient(prefix + "schedules");
+        IdempotencyKeys = tables.GetTableClient(prefix + "idempotency");
         Artifacts = blobs.GetBlobContainerClient(prefix + "-artifacts");
     }
 
@@ -36,6 +37,9 @@ public sealed class StorageAccount
     public TableClient ArtifactIndex { get; }
     public BlobContainerClient Artifacts { get; }
 
+    /// <summary>One row per Idempotency-Key sent (Idempotency/IdempotencyStore).</summary>
+    public TableClient IdempotencyKeys { get; }
+
     /// <summary>Creates the tables and the container if they are missing (idempotent).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -43,6 +47,7 @@ public sealed class StorageAccount
         await Jobs.CreateIfNotExistsAsync(cancellationToken);
         await ArtifactIndex.CreateIfNotExistsAsync(cancellationToken);
         await Schedules.CreateIfNotExistsAsync(cancellationToken);
+        await IdempotencyKeys.CreateIfNotExistsAsync(cancellationToken);
         await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 

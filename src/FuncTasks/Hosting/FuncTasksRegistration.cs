@@ -5,6 +5,7 @@ using FuncTasks.Execution;
 using FuncTasks.Gate;
 using FuncTasks.Jobs;
 using FuncTasks.Maintenance;
+using FuncTasks.Output;
 using FuncTasks.Security;
 using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
@@ -61,6 +62,8 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<PermitRequestPlanner>();
         services.TryAddSingleton<JobStreamWriter>();
         services.TryAddSingleton<ArtifactStore>();
+        services.TryAddSingleton<JobOutputStore>();
+        services.TryAddSingleton<JobLogReader>();
 
         services.AddTaskFunctions(typeof(FuncTasksRegistration).Assembly);
         services.TryAddSingleton<TaskFunctionRegistry>();

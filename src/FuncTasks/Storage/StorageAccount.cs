@@ -21,6 +21,7 @@ public sealed class StorageAccount
         Jobs = tables.GetTableClient(prefix + "jobs");
         ArtifactIndex = tables.GetTableClient(prefix + "artifacts");
         Artifacts = blobs.GetBlobContainerClient(prefix + "-artifacts");
+        Logs = blobs.GetBlobContainerClient(prefix + "-logs");
     }
 
     public TableServiceClient TableService { get; }
@@ -32,6 +33,9 @@ public sealed class StorageAccount
     public TableClient ArtifactIndex { get; }
     public BlobContainerClient Artifacts { get; }
 
+    /// <summary>Jobs' live output, append blobs named by job id (Output/JobOutputStore).</summary>
+    public BlobContainerClient Logs { get; }
+
     /// <summary>Creates the tables and the container if they are missing (idempotent).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -39,6 +43,7 @@ public sealed class StorageAccount
         await Jobs.CreateIfNotExistsAsync(cancellationToken);
         await ArtifactIndex.CreateIfNotExistsAsync(cancellationToken);
         await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await Logs.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 
     public static StorageAccount FromConfiguration(IConfiguration configuration, IOptions<StorageOptions> options)

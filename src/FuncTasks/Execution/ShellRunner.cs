@@ -88,7 +88,15 @@ public sealed class ShellRunner(IOptions<ExecutionOptions> options, TimeProvider
                     .WithValidation(CommandResultValidation.None)
                     .ExecuteAsync(linked.Token);
                 firstPid = running.ProcessId;
-                exitCode = (await running).ExitCode;
+                // A background child can keep the output pipes open after the command has exited, and the run would wait
+                // for it: when the command's own process exits, what it left behind goes, so its output ends too.
+                Task<CommandResult> result = running;
+                if (await Task.WhenAny(result, ExitOfAsync(firstPid, linked.Token)) != result)
+                {
+                    MarkedProcesses.Kill(runId, firstPid);
+                }
+
+                exitCode = (await result).ExitCode;
             }
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
@@ -105,6 +113,20 @@ public sealed class ShellRunner(IOptions<ExecutionOptions> options, TimeProvider
             timedOut: exitCode is null && timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested,
             canceled: exitCode is null && cancellationToken.IsCancellationRequested,
             watch.Elapsed);
+    }
+
+    /// <summary>Completes when the process exits (or is gone already); never faults.</summary>
+    private static async Task ExitOfAsync(int pid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+        {
+            // Exited and reaped already, or the run is being stopped another way.
+        }
     }
 
     /// <summary>The capture, and the live output too when there is one: each chunk goes to both as it is read.</summary>

@@ -29,6 +29,7 @@ public sealed class FunctionsMetadataTests
         ("POST", "v1/jobs/{id}/$rerun", "Function"),
         ("DELETE", "v1/jobs/{id}", "Function"),
         ("GET", "v1/jobs/{id}/$stream", "Function"),
+        ("GET", "v1/jobs/{id}/$logs", "Function"),
         ("GET", "v1/artifacts", "Function"),
         ("GET", "v1/artifacts/{id}", "Function"),
         ("GET", "v1/artifacts/{id}/$download", "Function"),

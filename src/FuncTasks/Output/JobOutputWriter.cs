@@ -136,7 +136,8 @@ public sealed class JobOutputWriter : ILiveOutput, IAsyncDisposable
 
                 try
                 {
-                    await UploadAllAsync(stopFlushing.Token);
+                    // Not canceled midway by the end: an append that storage took but whose answer was cut off would be sent twice.
+                    await UploadAllAsync(CancellationToken.None);
                     failures = 0;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

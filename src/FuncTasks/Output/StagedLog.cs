@@ -44,12 +44,6 @@ internal sealed class StagedLog(AppendBlobClient blob, long cap) : IDisposable
         }
 
         var left = cap - Accepted;
-        if (left <= 0)
-        {
-            Dropped += data.Length;
-            return;
-        }
-
         if (data.Length <= left)
         {
             Write(data);
@@ -58,16 +52,20 @@ internal sealed class StagedLog(AppendBlobClient blob, long cap) : IDisposable
         }
 
         // Cut at a character boundary, so the log stays valid UTF-8.
-        var keep = (int)left;
+        var keep = (int)Math.Max(0, left);
         while (keep > 0 && (data[keep] & 0xC0) == 0x80)
         {
             keep--;
         }
 
         Write(data[..keep]);
-        Accepted = cap;
+        Accepted += keep;
+        if (Dropped == 0)
+        {
+            Write(Encoding.UTF8.GetBytes($"\n[functasks] the log reached its limit of {cap} bytes (FuncTasks:Execution:LogMaxBytes); later output is dropped from it (the result artifact keeps the whole output)\n"));
+        }
+
         Dropped += data.Length - keep;
-        Write(Encoding.UTF8.GetBytes($"\n[functasks] the log reached its limit of {cap} bytes (FuncTasks:Execution:LogMaxBytes); later output is dropped from it (the result artifact keeps the whole output)\n"));
     }
 
     /// <summary>Writes a line that does not count against the cap (the notes of the log itself).</summary>

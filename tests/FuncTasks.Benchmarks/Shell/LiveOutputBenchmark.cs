@@ -38,7 +38,7 @@ internal sealed class LiveOutputBenchmark : IBenchmarkCommand
 
     public BenchmarkOptions QuickDefaults => new() { WarmupRounds = 10, Rounds = 150, AllocationCalls = 0 };
 
-    public string DefaultsSummary => "full: quiet 50 warm-up + 1000 rounds, loud 3 + 30 rounds, about 1 min; --quick: quiet 10 + 150, loud 1 + 6";
+    public string DefaultsSummary => "full: quiet 50 warm-up + 1000 rounds, loud 3 + 30 rounds, about 2.5 min; --quick: quiet 10 + 150, loud 1 + 6, about 30 s";
 
     public async Task<int> RunAsync(BenchmarkContext context)
     {

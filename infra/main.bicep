@@ -50,6 +50,10 @@ param tablePrefix string = 'functasks'
 @maxValue(1000)
 param concurrencyLimit int = 5
 
+@description('Bytes each log of a job keeps (FuncTasks__Execution__LogMaxBytes); past it the log says how much it dropped.')
+@minValue(1024)
+param logMaxBytes int = 67108864
+
 @description('Whether shell tasks may run (FuncTasks__Shell__Enabled). Off in Azure unless turned on here.')
 param shellEnabled bool = false
 
@@ -156,6 +160,7 @@ module functionApp 'app/function-app.bicep' = {
       FuncTasks__Storage__TablePrefix: tablePrefix
       FuncTasks__Concurrency__Limit: string(concurrencyLimit)
       FuncTasks__Shell__Enabled: shellEnabled ? 'true' : 'false'
+      FuncTasks__Execution__LogMaxBytes: string(logMaxBytes)
       FuncTasks__Shell__AllowedExecutables: shellAllowedExecutables
       FuncTasksSweepSchedule: sweepSchedule
       FuncTasks__Api__IdempotencyHours: string(idempotencyHours)

@@ -58,6 +58,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Job {JobId} was told of a permit that the gate's state does not show (a discarded run of the gate); it asks again")]
     public static partial void PermitNotConfirmed(this ILogger logger, string jobId);
 
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Job {JobId}: its output could not be written to storage; it is tried again")]
+    public static partial void LogUploadFailed(this ILogger logger, Exception exception, string jobId);
+
     // 4xxx: The sweep (Maintenance/OrphanSweeper)
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed, {WakersPurged} finished wake-ups purged in {DurationMs} ms")]

@@ -31,6 +31,17 @@ public static class Refusals
         new(RefusalKind.TooLarge, "payload-too-large", "The body is too large",
             $"The request body is larger than the limit of {limitBytes} bytes.");
 
+    public static RefusalException InvalidRange(string detail) =>
+        new(RefusalKind.Invalid, "invalid-range", "The Range header is not valid", detail,
+            new Dictionary<string, string[]> { ["Range"] = [detail] });
+
+    public static RefusalException RangeNotSatisfiable(long length) =>
+        new(RefusalKind.RangeNotSatisfiable, "range-not-satisfiable", "The range is outside the content",
+            $"The content is {length} bytes long; the range asked for starts at or past its end.")
+        {
+            Headers = new Dictionary<string, string> { ["Content-Range"] = $"bytes */{length}" },
+        };
+
     public static RefusalException Forbidden(string slug, string title, string detail) =>
         new(RefusalKind.Forbidden, slug, title, detail);
 

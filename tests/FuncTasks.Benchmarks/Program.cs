@@ -12,6 +12,7 @@ IBenchmarkCommand[] commands =
     new JobThroughputBenchmark(),
     new GateHandoffBenchmark(),
     new ShellOverheadBenchmark(),
+    new LiveOutputBenchmark(),
     new HostLatencyBenchmark(),
     new HostBurstBenchmark(),
     new IdempotencyBenchmark(),

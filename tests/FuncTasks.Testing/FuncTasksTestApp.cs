@@ -125,6 +125,7 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
             await storage.Schedules.DeleteAsync().ConfigureAwait(false);
             await storage.IdempotencyKeys.DeleteAsync().ConfigureAwait(false);
             await storage.Artifacts.DeleteIfExistsAsync().ConfigureAwait(false);
+            await storage.Logs.DeleteIfExistsAsync().ConfigureAwait(false);
         }
         catch (Azure.RequestFailedException)
         {

@@ -7,6 +7,7 @@ using FuncTasks.Idempotency;
 using FuncTasks.Jobs;
 using FuncTasks.Maintenance;
 using FuncTasks.Schedules;
+using FuncTasks.Output;
 using FuncTasks.Security;
 using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
@@ -66,6 +67,8 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<ArtifactStore>();
         services.TryAddSingleton<IdempotencyStore>();
         services.TryAddSingleton<IdempotentRequests>();
+        services.TryAddSingleton<JobOutputStore>();
+        services.TryAddSingleton<JobLogReader>();
 
         services.AddTaskFunctions(typeof(FuncTasksRegistration).Assembly);
         services.TryAddSingleton<TaskFunctionRegistry>();

@@ -105,7 +105,8 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         CancellationToken cancellationToken)
     {
         var jobId = UlidIds.Parse(id, "id");
+        var output = QueryFilters.Boolean(request.Query, "output") ?? false;
         var job = await jobs.GetAsync(jobId, cancellationToken) ?? throw Refusals.NotFound("job", jobId);
-        return stream.Open(job, cancellationToken);
+        return stream.Open(job, output, cancellationToken);
     }
 }

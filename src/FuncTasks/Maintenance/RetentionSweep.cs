@@ -1,6 +1,7 @@
 using FuncTasks.Artifacts;
 using FuncTasks.Idempotency;
 using FuncTasks.Jobs;
+using FuncTasks.Output;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,7 @@ public sealed record RetentionResult(int JobsRemoved, int ArtifactsRemoved, int 
 /// past their hours, each at most <see cref="RetentionOptions.BatchSize"/> a run. Pending and running jobs are never
 /// candidates: only records that say completed, failed or canceled, with a finish time before the limit.
 /// </summary>
-public sealed class RetentionSweep(JobStore jobs, ArtifactStore artifacts, IdempotencyStore keys, IOptions<RetentionOptions> options)
+public sealed class RetentionSweep(JobStore jobs, JobOutputStore outputs, ArtifactStore artifacts, IdempotencyStore keys, IOptions<RetentionOptions> options)
 {
     /// <summary>Storage calls in flight at once while removing (each removal is a few independent calls).</summary>
     public const int Parallelism = 16;
@@ -35,8 +36,9 @@ public sealed class RetentionSweep(JobStore jobs, ArtifactStore artifacts, Idemp
             backlog |= due.Count >= max;
             await Parallel.ForEachAsync(due, Options(cancellationToken), async (jobId, ct) =>
             {
-                // History first: a record without history is still found next run; history without a record would never be.
+                // History and logs first: a record without them is still found next run; they without a record would never be.
                 await client.PurgeInstanceAsync(jobId, cancellation: ct);
+                await outputs.DeleteAsync(jobId, ct);
                 if (await jobs.DeleteAsync(jobId, ct))
                 {
                     Interlocked.Increment(ref jobsRemoved);

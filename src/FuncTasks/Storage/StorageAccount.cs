@@ -23,6 +23,7 @@ public sealed class StorageAccount
         Schedules = tables.GetTableClient(prefix + "schedules");
         IdempotencyKeys = tables.GetTableClient(prefix + "idempotency");
         Artifacts = blobs.GetBlobContainerClient(prefix + "-artifacts");
+        Logs = blobs.GetBlobContainerClient(prefix + "-logs");
     }
 
     public TableServiceClient TableService { get; }
@@ -39,6 +40,8 @@ public sealed class StorageAccount
 
     /// <summary>One row per Idempotency-Key sent (Idempotency/IdempotencyStore).</summary>
     public TableClient IdempotencyKeys { get; }
+    /// <summary>Jobs' live output, append blobs named by job id (Output/JobOutputStore).</summary>
+    public BlobContainerClient Logs { get; }
 
     /// <summary>Creates the tables and the container if they are missing (idempotent).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
@@ -49,6 +52,7 @@ public sealed class StorageAccount
         await Schedules.CreateIfNotExistsAsync(cancellationToken);
         await IdempotencyKeys.CreateIfNotExistsAsync(cancellationToken);
         await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await Logs.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 
     public static StorageAccount FromConfiguration(IConfiguration configuration, IOptions<StorageOptions> options)

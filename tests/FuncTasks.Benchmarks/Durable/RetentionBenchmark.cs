@@ -75,7 +75,7 @@ internal sealed class RetentionBenchmark : IBenchmarkCommand
             ("artifacts only", new RetentionOptions { JobDays = 0, ArtifactDays = 30, BatchSize = 1000 }),
         })
         {
-            var part = new RetentionSweep(jobs, services.GetRequiredService<ArtifactStore>(), services.GetRequiredService<FuncTasks.Idempotency.IdempotencyStore>(),
+            var part = new RetentionSweep(jobs, services.GetRequiredService<FuncTasks.Output.JobOutputStore>(), services.GetRequiredService<ArtifactStore>(), services.GetRequiredService<FuncTasks.Idempotency.IdempotencyStore>(),
                 Microsoft.Extensions.Options.Options.Create(settings));
             var partTable = new ReportTable($"Retention, {kind}, batch size 1000, clock 31 days on", "run", "jobs removed", "artifacts removed", "more due", "run ms");
             for (var run = 1; run <= 20; run++)

@@ -45,7 +45,7 @@ public sealed class RetentionTests(ITestOutputHelper output) : AppTests(
         var pending = await JobWaits.ExecuteAsync(App, """{"command": "greet_user"}""", """{"delay_seconds": 3600}""");
 
         // 0 keeps everything, however old.
-        var keepAll = new RetentionSweep(Service<JobStore>(), Service<ArtifactStore>(), Service<IdempotencyStore>(),
+        var keepAll = new RetentionSweep(Service<JobStore>(), Service<FuncTasks.Output.JobOutputStore>(), Service<ArtifactStore>(), Service<IdempotencyStore>(),
             Microsoft.Extensions.Options.Options.Create(new RetentionOptions { JobDays = 0, ArtifactDays = 0 }));
         Assert.Equal(0, (await keepAll.RunAsync(App.DurableClient, DateTimeOffset.UtcNow.AddYears(10), CancellationToken.None)).JobsRemoved);
 
@@ -88,7 +88,7 @@ public sealed class RetentionTests(ITestOutputHelper output) : AppTests(
         var kept = await recent.SaveAsync(new { part = "ten days old" });
         var keptChild = await Service<ArtifactStore>().SaveAsync(new { part = "its child" }, kept.Id);
 
-        var keepAll = new RetentionSweep(Service<JobStore>(), Service<ArtifactStore>(), Service<IdempotencyStore>(),
+        var keepAll = new RetentionSweep(Service<JobStore>(), Service<FuncTasks.Output.JobOutputStore>(), Service<ArtifactStore>(), Service<IdempotencyStore>(),
             Microsoft.Extensions.Options.Options.Create(new RetentionOptions { JobDays = 0, ArtifactDays = 0 }));
         Assert.Equal(0, (await keepAll.RunAsync(App.DurableClient, now.AddYears(10), CancellationToken.None)).ArtifactsRemoved);
 

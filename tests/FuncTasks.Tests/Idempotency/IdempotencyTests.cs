@@ -97,6 +97,8 @@ public sealed class IdempotencyTests() : AppTests(withDurable: true)
         using (var first = await KeyedPostAsync(path, """{"params": {"name": "Ada"}}""", key))
         {
             Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+            // The job runs to its end first: its own changes are not what this test looks for.
+            await JobWaits.UntilAsync(App, (await Json.ReadAsync(first)).GetProperty("job_id").GetString()!);
         }
 
         var snapshot = await App.SnapshotAsync();

@@ -120,6 +120,28 @@ public sealed class JobStore(StorageAccount storage)
         }
     }
 
+    /// <summary>
+    /// Ids of at most <paramref name="max"/> jobs that finished (completed, failed, canceled) before <paramref name="cutoff"/>,
+    /// for retention. Such a job was submitted before it too, so the scan is bounded to that key range.
+    /// </summary>
+    public async Task<List<string>> FindFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
+    {
+        var submittedBefore = UlidIds.Invert(UlidIds.Earliest(cutoff));
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {Partition} and RowKey gt {submittedBefore} and FinishedAt lt {cutoff} and (Status eq {"completed"} or Status eq {"failed"} or Status eq {"canceled"})");
+        var ids = new List<string>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, Math.Min(max, 1000), ["Id"], cancellationToken))
+        {
+            ids.Add(entity.GetString("Id"));
+            if (ids.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return ids;
+    }
+
     private static TableEntity ToEntity(Job job) => new(Partition, UlidIds.Invert(job.Id))
     {
         ["Id"] = job.Id,

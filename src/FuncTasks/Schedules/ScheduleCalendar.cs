@@ -45,6 +45,11 @@ public sealed class ScheduleCalendar
         if (calendar.NextAfter(now) is null)
         {
             errors["cron"] = [endAt is null ? "never occurs again" : "never occurs again before end_at"];
+            if (endAt is not null)
+            {
+                errors["end_at"] = ["comes before the schedule's next occurrence"];
+            }
+
             return null;
         }
 

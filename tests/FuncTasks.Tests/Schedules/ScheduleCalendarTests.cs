@@ -89,6 +89,7 @@ public sealed class ScheduleCalendarTests
     [InlineData("0 0 * * *", "Mars/Olympus_Mons", null, null, "time_zone")]
     [InlineData("0 0 * * *", "UTC", "2027-03-05T00:00:00Z", "2027-03-01T00:00:00Z", "end_at")]
     [InlineData("0 0 * * *", "UTC", null, "2027-03-01T00:00:00Z", "cron")] // its window has passed
+    [InlineData("0 0 * * *", "UTC", null, "2027-03-01T00:00:00Z", "end_at")] // named on both fields
     public void Refusals_NameTheField(string cron, string zone, string? start, string? end, string field)
     {
         var errors = new Dictionary<string, string[]>();

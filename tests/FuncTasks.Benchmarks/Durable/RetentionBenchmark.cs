@@ -76,7 +76,7 @@ internal sealed class RetentionBenchmark : IBenchmarkCommand
         })
         {
             var part = new RetentionSweep(jobs, services.GetRequiredService<FuncTasks.Output.JobOutputStore>(), services.GetRequiredService<ArtifactStore>(), services.GetRequiredService<FuncTasks.Idempotency.IdempotencyStore>(),
-                Microsoft.Extensions.Options.Options.Create(settings));
+                Microsoft.Extensions.Options.Options.Create(settings), TimeProvider.System);
             var partTable = new ReportTable($"Retention, {kind}, batch size 1000, clock 31 days on", "run", "jobs removed", "artifacts removed", "more due", "run ms");
             for (var run = 1; run <= 20; run++)
             {

@@ -167,6 +167,7 @@ module functionApp 'app/function-app.bicep' = {
       FuncTasks__Retention__JobDays: string(retentionJobDays)
       FuncTasks__Retention__ArtifactDays: string(retentionArtifactDays)
       FuncTasks__Retention__BatchSize: '1000'
+      FuncTasks__Retention__RunSeconds: '30'
       FuncTasks__Security__ApiKeys: apiKeys
       // host.json keeps 1 s for local runs; in Azure every poll of an idle queue is a billed
       // storage transaction, so wait up to 5 s.

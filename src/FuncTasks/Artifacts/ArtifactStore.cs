@@ -148,10 +148,17 @@ public sealed class ArtifactStore
     /// <summary>
     /// Removes at most <paramref name="max"/> artifacts created before <paramref name="cutoff"/> (oldest first), each with its
     /// blob and its children at any depth, for retention. Returns how many artifacts went (children included) and whether
-    /// the batch was full. Children are found by one scan of the rows that have a parent, not one query per artifact.
+    /// more may be due (the batch was full, or <paramref name="outOfTime"/> stopped it). Children are found by one scan of
+    /// the rows that have a parent, not one query per artifact. Removal goes in chunks of up to 100, descendants before
+    /// their ancestors: each chunk's blobs (<paramref name="parallelism"/> at once), then its rows in one transaction.
+    /// <paramref name="outOfTime"/> is asked before each chunk after the first; a run cut short leaves ancestors, which the
+    /// next run finds again with what is left of their descendants.
     /// </summary>
-    internal async Task<(int Removed, bool Full)> RemoveCreatedBeforeAsync(DateTimeOffset cutoff, int max, int parallelism, CancellationToken cancellationToken)
+    internal async Task<(int Removed, bool More)> RemoveCreatedBeforeAsync(
+        DateTimeOffset cutoff, int max, int parallelism, Func<bool> outOfTime, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(outOfTime);
+
         // An artifact's id is made before it is written, so one created before the cutoff has an id below the cutoff's.
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey lt {UlidIds.Earliest(cutoff)} and CreatedAt lt {cutoff}");
         var due = new List<string>();
@@ -182,27 +189,39 @@ public sealed class ArtifactStore
             list.Add(row.RowKey);
         }
 
-        var doomed = new HashSet<string>(StringComparer.Ordinal);
+        // Breadth first from the due ones: every artifact that is not due itself comes after its parent.
+        var doomed = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var next = new Queue<string>(due);
         while (next.TryDequeue(out var id))
         {
-            if (doomed.Add(id) && children.TryGetValue(id, out var kids))
+            if (seen.Add(id))
             {
-                kids.ForEach(next.Enqueue);
+                doomed.Add(id);
+                if (children.TryGetValue(id, out var kids))
+                {
+                    kids.ForEach(next.Enqueue);
+                }
             }
         }
 
+        // Reversed, descendants go first: a run that stops midway never leaves a child whose parent is gone.
+        doomed.Reverse();
         var removed = 0;
-        await Parallel.ForEachAsync(doomed, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (id, ct) =>
+        var chunks = doomed.Chunk(TableDeletes.MaxPerTransaction).ToList();
+        for (var i = 0; i < chunks.Count; i++)
         {
-            // The blob first: a row left behind is found again next run; a blob without its row would never be.
-            await storage.Artifacts.DeleteBlobIfExistsAsync(id, cancellationToken: ct);
-            var response = await storage.ArtifactIndex.DeleteEntityAsync(Partition, id, ETag.All, ct);
-            if (response.Status != 404)
+            if (i > 0 && outOfTime())
             {
-                Interlocked.Increment(ref removed);
+                return (removed, true);
             }
-        });
+
+            // The blobs first: a row left behind is found again next run; a blob without its row would never be.
+            await Parallel.ForEachAsync(chunks[i], new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+                async (id, ct) => await storage.Artifacts.DeleteBlobIfExistsAsync(id, cancellationToken: ct));
+            removed += await TableDeletes.DeleteAsync(storage.ArtifactIndex, Partition, chunks[i], cancellationToken);
+        }
+
         return (removed, due.Count >= max);
     }
 

@@ -89,6 +89,10 @@ public sealed class JobStore(StorageAccount storage)
         return response.Status != 404;
     }
 
+    /// <summary>Deletes the records of <paramref name="ids"/> (at most 100) in one transaction; how many existed.</summary>
+    public Task<int> DeleteAllAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
+        TableDeletes.DeleteAsync(table, Partition, ids.Select(UlidIds.Invert).ToList(), cancellationToken);
+
     public Task<ListPage<Job>> ListAsync(JobQuery query, PageRequest page, CancellationToken cancellationToken)
     {
         var filters = new List<string>();

@@ -21,4 +21,12 @@ public sealed class RetentionOptions
     /// </summary>
     [Range(1, 10000)]
     public int BatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Seconds one sweep's retention keeps starting removals (jobs may use the first half); what is left waits for the next
+    /// run. A second bound beside <see cref="BatchSize"/>: where each removal costs more than expected (a throttled account,
+    /// or Azurite, whose deletes grow with the number of blobs), a run still ends well inside the timer's interval.
+    /// </summary>
+    [Range(1, 3600)]
+    public int RunSeconds { get; set; } = 30;
 }

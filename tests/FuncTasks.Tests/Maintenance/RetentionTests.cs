@@ -46,7 +46,7 @@ public sealed class RetentionTests(ITestOutputHelper output) : AppTests(
 
         // 0 keeps everything, however old.
         var keepAll = new RetentionSweep(Service<JobStore>(), Service<FuncTasks.Output.JobOutputStore>(), Service<ArtifactStore>(), Service<IdempotencyStore>(),
-            Microsoft.Extensions.Options.Options.Create(new RetentionOptions { JobDays = 0, ArtifactDays = 0 }));
+            Microsoft.Extensions.Options.Options.Create(new RetentionOptions { JobDays = 0, ArtifactDays = 0 }), TimeProvider.System);
         Assert.Equal(0, (await keepAll.RunAsync(App.DurableClient, DateTimeOffset.UtcNow.AddYears(10), CancellationToken.None)).JobsRemoved);
 
         // 29 days on, nothing is old enough; 31 days on, the finished ones go, history and all.
@@ -89,7 +89,7 @@ public sealed class RetentionTests(ITestOutputHelper output) : AppTests(
         var keptChild = await Service<ArtifactStore>().SaveAsync(new { part = "its child" }, kept.Id);
 
         var keepAll = new RetentionSweep(Service<JobStore>(), Service<FuncTasks.Output.JobOutputStore>(), Service<ArtifactStore>(), Service<IdempotencyStore>(),
-            Microsoft.Extensions.Options.Options.Create(new RetentionOptions { JobDays = 0, ArtifactDays = 0 }));
+            Microsoft.Extensions.Options.Options.Create(new RetentionOptions { JobDays = 0, ArtifactDays = 0 }), TimeProvider.System);
         Assert.Equal(0, (await keepAll.RunAsync(App.DurableClient, now.AddYears(10), CancellationToken.None)).ArtifactsRemoved);
 
         var sweep = await SweepAtAsync(now);
@@ -151,6 +151,69 @@ public sealed class RetentionTests(ITestOutputHelper output) : AppTests(
         Assert.Equal("idempotency-key-reused", reused.Slug);
     }
 
+    [Fact]
+    public async Task ARunOutOfTime_StopsAfterAChunk_ChildrenGoBeforeTheirParent_TheNextRunGoesOn()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var jobs = Service<JobStore>();
+        var ancient = new FakeTimeProvider(now.AddDays(-40));
+        var oldJobs = Enumerable.Range(0, 130).Select(_ => FinishedJob(ancient, now.AddDays(-40))).ToList();
+        await Parallel.ForEachAsync(oldJobs, async (job, ct) => await jobs.CreateAsync(job, ct));
+        var parent = await new ArtifactStore(App.Storage, ancient).SaveAsync(new { part = "parent" });
+        var recent = Service<ArtifactStore>();
+        var children = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 150), async (i, ct) => children.Add((await recent.SaveAsync(new { i }, parent.Id, ct)).Id));
+
+        // Every read of this clock is a minute on: each part's time is up after its first chunk of 100.
+        var hurried = new RetentionSweep(jobs, Service<FuncTasks.Output.JobOutputStore>(), Service<ArtifactStore>(), Service<IdempotencyStore>(),
+            Microsoft.Extensions.Options.Options.Create(new RetentionOptions { BatchSize = 1000, RunSeconds = 30 }), new SteppingClock(TimeSpan.FromMinutes(1)));
+        var first = await hurried.RunAsync(App.DurableClient, now, CancellationToken.None);
+        output.WriteLine($"first: {first}");
+        Assert.Equal(new RetentionResult(100, 100, 0, true), first);
+
+        // The parent stays with the children not removed yet, each with its blob; the removed ones have neither.
+        Assert.NotNull(await recent.GetAsync(parent.Id, includeData: false, CancellationToken.None));
+        var left = new List<string>();
+        foreach (var id in children)
+        {
+            var row = await recent.GetAsync(id, includeData: false, CancellationToken.None);
+            var blob = (await App.Storage.Artifacts.GetBlobClient(id).ExistsAsync()).Value;
+            Assert.Equal(row is not null, blob);
+            if (row is not null)
+            {
+                left.Add(id);
+            }
+        }
+
+        Assert.Equal(50, left.Count);
+        Assert.Equal(30, (await Task.WhenAll(oldJobs.Select(job => jobs.GetAsync(job.Id, CancellationToken.None)))).Count(job => job is not null));
+
+        var second = await hurried.RunAsync(App.DurableClient, now, CancellationToken.None);
+        Assert.Equal(new RetentionResult(30, 51, 0, false), second);
+        Assert.Null(await recent.GetAsync(parent.Id, includeData: false, CancellationToken.None));
+        Assert.Equal(new RetentionResult(0, 0, 0, false), await hurried.RunAsync(App.DurableClient, now, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TableDeletes_ARowGoneMeanwhile_TheOthersStillGo()
+    {
+        var table = App.Storage.ArtifactIndex;
+        const string Partition = "table-deletes-test";
+        var keys = new[] { "a", "b", "c" };
+        foreach (var key in keys)
+        {
+            await table.AddEntityAsync(new Azure.Data.Tables.TableEntity(Partition, key));
+        }
+
+        await table.DeleteEntityAsync(Partition, "b");
+        Assert.Equal(2, await FuncTasks.Storage.TableDeletes.DeleteAsync(table, Partition, keys, CancellationToken.None));
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == Partition))
+        {
+            Assert.Fail($"row {row.RowKey} is still there");
+        }
+        Assert.Equal(0, await FuncTasks.Storage.TableDeletes.DeleteAsync(table, Partition, keys, CancellationToken.None));
+    }
+
     private static Job FinishedJob(TimeProvider submitted, DateTimeOffset? finishedAt) =>
         new(UlidIds.New(submitted), UlidIds.New(submitted), TaskType.Function, "greet_user", null,
             finishedAt is null ? JobStatus.Pending : JobStatus.Completed, submitted.GetUtcNow(), null, finishedAt, null, null, null, null);
@@ -163,5 +226,15 @@ public sealed class RetentionTests(ITestOutputHelper output) : AppTests(
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var sweeper = ActivatorUtilities.CreateInstance<OrphanSweeper>(App.Services, new FakeTimeProvider(now));
         return await sweeper.SweepAsync(App.DurableClient, timeout.Token);
+    }
+
+    /// <summary>A clock whose every reading is <paramref name="step"/> later than the one before.</summary>
+    private sealed class SteppingClock(TimeSpan step) : TimeProvider
+    {
+        private long ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref ticks, step.Ticks);
     }
 }

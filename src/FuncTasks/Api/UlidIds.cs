@@ -51,6 +51,14 @@ public static class UlidIds
         return new string(chars);
     }
 
+    /// <summary>The smallest ULID of a millisecond: its time and a random part of zeros (a bound for key ranges).</summary>
+    public static string Smallest(DateTimeOffset at)
+    {
+        var bytes = Ulid.NewUlid(at).ToByteArray();
+        bytes.AsSpan(6).Clear();
+        return new Ulid(bytes).ToString();
+    }
+
     /// <summary>A ULID derived from another and a label: same time part, random part from a hash, so it is the same every time.</summary>
     public static string Derive(string ulid, string label)
     {

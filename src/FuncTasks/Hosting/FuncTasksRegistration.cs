@@ -61,6 +61,7 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<JobLifecycle>();
         services.TryAddSingleton<PermitRequestPlanner>();
         services.TryAddSingleton<JobStreamWriter>();
+        services.TryAddSingleton<JobStatistics>();
         services.TryAddSingleton<ArtifactStore>();
 
         services.AddTaskFunctions(typeof(FuncTasksRegistration).Assembly);

@@ -87,11 +87,14 @@ function throughput(minutes) {
   };
   const ticks = minutes.length > 0 ? [0, Math.floor(minutes.length / 2), minutes.length - 1] : [];
   return h('figure', { class: 'chart' },
-    svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label, preserveAspectRatio: 'none' },
+    svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label },
       svg('line', { class: 'axis', x1: left, y1: top + plot, x2: width, y2: top + plot }),
       svg('text', { class: 'tick', x: left - 4, y: top + 8, 'text-anchor': 'end' }, String(max)),
       svg('text', { class: 'tick', x: left - 4, y: top + plot, 'text-anchor': 'end' }, '0'),
-      ticks.map((i) => svg('text', { class: 'tick', x: (left + i * step + step / 2).toFixed(1), y: height - 6, 'text-anchor': 'middle' }, tick(i))),
+      ticks.map((i, n) => svg('text', {
+        class: 'tick', x: (n === 0 ? left : n === ticks.length - 1 ? width : left + i * step + step / 2).toFixed(1), y: height - 6,
+        'text-anchor': n === 0 ? 'start' : n === ticks.length - 1 ? 'end' : 'middle',
+      }, tick(i))),
       bars),
     h('figcaption', null,
       h('span', { class: 'key completed' }, 'completed'), ' ', h('span', { class: 'key failed' }, 'failed'), ' ',

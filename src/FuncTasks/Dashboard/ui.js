@@ -192,7 +192,8 @@ export function field(label, control, hint) {
 export function markInvalid(form, error) {
   form.querySelectorAll('[aria-invalid]').forEach((c) => c.removeAttribute('aria-invalid'));
   for (const name of Object.keys(error?.problem?.errors ?? {})) {
-    const control = form.querySelector(`[name="${CSS.escape(name)}"]`) ?? form.querySelector(`[name="${CSS.escape(name.split('.')[0])}"]`);
+    // "params.count" names its own input; "tags[1]" or "retry.backoff" may only have the whole field's.
+    const control = form.querySelector(`[name="${CSS.escape(name)}"]`) ?? form.querySelector(`[name="${CSS.escape(name.split(/[.[]/)[0])}"]`);
     control?.setAttribute('aria-invalid', 'true');
   }
 }

@@ -64,7 +64,12 @@ async function refusal(response) {
   const type = response.headers.get('content-type') ?? '';
   let problem = null;
   if (type.includes('json')) {
-    try { problem = await response.json(); } catch { problem = null; }
+    try {
+      problem = await response.json();
+    } catch (error) {
+      if (error.name === 'AbortError') { throw error; } // the view was left while the answer was read
+      problem = null;
+    }
   }
   const isProblem = problem && typeof problem.type === 'string' && problem.type.startsWith('urn:functasks:error:');
   if (response.status === 401 && isProblem && problem.type === 'urn:functasks:error:unauthorized') {

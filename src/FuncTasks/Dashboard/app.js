@@ -45,6 +45,7 @@ function context(controller, query) {
             await task();
             lastError = null;
           } catch (error) {
+            if (controller.signal.aborted) { return; } // an answer for a view that is gone
             if (isKeyError(error)) { handleKeyError(error); return; }
             const text = `${error?.title}|${error?.detail ?? error}`;
             if (error?.name !== 'AbortError' && text !== lastError) { showError(error); }
@@ -98,7 +99,7 @@ async function route() {
   try {
     await match.mount(view, context(controller, query), ...match.m.slice(1));
   } catch (error) {
-    if (!handleKeyError(error) && error?.name !== 'AbortError') { showError(error); }
+    if (!controller.signal.aborted && !handleKeyError(error) && error?.name !== 'AbortError') { showError(error); }
   }
   if (current?.controller === controller) { focusHeading(); }
 }

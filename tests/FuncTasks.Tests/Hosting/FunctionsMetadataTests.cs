@@ -43,6 +43,8 @@ public sealed class FunctionsMetadataTests
         ("GET", "health", "Anonymous"),
         ("GET", "openapi.json", "Anonymous"),
         ("GET", "docs", "Anonymous"),
+        ("GET", "dashboard", "Anonymous"),
+        ("GET", "dashboard/{file}", "Anonymous"),
     ];
 
     [Fact]

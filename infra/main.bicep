@@ -50,11 +50,30 @@ param tablePrefix string = 'functasks'
 @maxValue(1000)
 param concurrencyLimit int = 5
 
+@description('Bytes each log of a job keeps (FuncTasks__Execution__LogMaxBytes); past it the log says how much it dropped.')
+@minValue(1024)
+param logMaxBytes int = 67108864
+
 @description('Whether shell tasks may run (FuncTasks__Shell__Enabled). Off in Azure unless turned on here.')
 param shellEnabled bool = false
 
 @description('Comma-separated executables shell tasks may start (FuncTasks__Shell__AllowedExecutables). Empty: no allow-list is configured.')
 param shellAllowedExecutables string = ''
+
+@description('Hours the answer to a request with an Idempotency-Key is kept (FuncTasks__Api__IdempotencyHours).')
+@minValue(1)
+@maxValue(8784)
+param idempotencyHours int = 24
+
+@description('Days a finished job and its orchestration history are kept; 0 keeps them (FuncTasks__Retention__JobDays).')
+@minValue(0)
+@maxValue(36500)
+param retentionJobDays int = 30
+
+@description('Days an artifact and its blob are kept; 0 keeps them (FuncTasks__Retention__ArtifactDays).')
+@minValue(0)
+@maxValue(36500)
+param retentionArtifactDays int = 30
 
 @description('NCRONTAB schedule (six fields, with seconds) of the sweep of orphaned jobs (FuncTasksSweepSchedule).')
 param sweepSchedule string = '0 */5 * * * *'
@@ -141,8 +160,13 @@ module functionApp 'app/function-app.bicep' = {
       FuncTasks__Storage__TablePrefix: tablePrefix
       FuncTasks__Concurrency__Limit: string(concurrencyLimit)
       FuncTasks__Shell__Enabled: shellEnabled ? 'true' : 'false'
+      FuncTasks__Execution__LogMaxBytes: string(logMaxBytes)
       FuncTasks__Shell__AllowedExecutables: shellAllowedExecutables
       FuncTasksSweepSchedule: sweepSchedule
+      FuncTasks__Api__IdempotencyHours: string(idempotencyHours)
+      FuncTasks__Retention__JobDays: string(retentionJobDays)
+      FuncTasks__Retention__ArtifactDays: string(retentionArtifactDays)
+      FuncTasks__Retention__BatchSize: '1000'
       FuncTasks__Security__ApiKeys: apiKeys
       // host.json keeps 1 s for local runs; in Azure every poll of an idle queue is a billed
       // storage transaction, so wait up to 5 s.

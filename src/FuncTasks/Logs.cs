@@ -15,6 +15,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     public static partial void UnhandledError(this ILogger logger, Exception exception, string method, string path);
 
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "An idempotent {Method} {Path} outlived its claim on the key (another request took it over); its answer is not kept")]
+    public static partial void IdempotencyClaimLost(this ILogger logger, string method, string path);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Could not give up an idempotency key after a failed request; it is free again when its claim runs out")]
+    public static partial void IdempotencyReleaseFailed(this ILogger logger, Exception exception);
+
     // 2xxx: Jobs accepted, canceled, deleted (Execution/JobScheduler)
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Job {JobId} accepted for task {TaskId} ({TaskType})")]
@@ -52,13 +58,13 @@ internal static partial class Logs
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Job {JobId} was told of a permit that the gate's state does not show (a discarded run of the gate); it asks again")]
     public static partial void PermitNotConfirmed(this ILogger logger, string jobId);
 
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Job {JobId}: its output could not be written to storage; it is tried again")]
+    public static partial void LogUploadFailed(this ILogger logger, Exception exception, string jobId);
+
     // 4xxx: The sweep (Maintenance/OrphanSweeper)
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed, {WakersPurged} finished wake-ups purged in {DurationMs} ms")]
     public static partial void SweepDone(this ILogger logger, int tasksDisabled, int jobsFailed, int permitsReclaimed, int wakersPurged, long durationMs);
-
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Sweep: {Healed} schedule drivers started, {Overdue} schedules overdue, {Purged} ended drivers purged")]
-    public static partial void SweepSchedules(this ILogger logger, int healed, int overdue, int purged);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Sweep disabled task {TaskId}: function '{Function}' is not registered")]
     public static partial void SweepDisabledTask(this ILogger logger, string taskId, string function);
@@ -71,6 +77,12 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Sweep: the gate did not show the reclaim of {Count} permits in time; it is applied when the gate next runs")]
     public static partial void SweepReclaimNotApplied(this ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Sweep retention: {JobsRemoved} finished jobs removed with their history, {ArtifactsRemoved} artifacts removed with their blobs, {KeysRemoved} expired idempotency keys removed; more due next run: {BacklogLeft}")]
+    public static partial void SweepRetention(this ILogger logger, int jobsRemoved, int artifactsRemoved, int keysRemoved, bool backlogLeft);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Sweep: {Paused} schedules paused (their task is gone), {Healed} schedule drivers started, {Overdue} schedules overdue, {Purged} ended drivers purged")]
+    public static partial void SweepSchedules(this ILogger logger, int paused, int healed, int overdue, int purged);
 
     // 5xxx: The gate (Gate/)
 

@@ -10,6 +10,8 @@ public enum RefusalKind
     Conflict,
     PreconditionFailed,
     TooLarge,
+    Unprocessable,
+    RangeNotSatisfiable,
     Unavailable,
 }
 
@@ -51,4 +53,7 @@ public sealed class RefusalException : Exception
     public string Slug { get; }
     public string Title { get; }
     public IReadOnlyDictionary<string, string[]>? Errors { get; }
+
+    /// <summary>Response headers the answer carries besides the problem (a 416's <c>Content-Range</c>).</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
 }

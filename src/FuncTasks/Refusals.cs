@@ -31,11 +31,39 @@ public static class Refusals
         new(RefusalKind.TooLarge, "payload-too-large", "The body is too large",
             $"The request body is larger than the limit of {limitBytes} bytes.");
 
+    public static RefusalException InvalidRange(string detail) =>
+        new(RefusalKind.Invalid, "invalid-range", "The Range header is not valid", detail,
+            new Dictionary<string, string[]> { ["Range"] = [detail] });
+
+    public static RefusalException RangeNotSatisfiable(long length) =>
+        new(RefusalKind.RangeNotSatisfiable, "range-not-satisfiable", "The range is outside the content",
+            $"The content is {length} bytes long; the range asked for starts at or past its end.")
+        {
+            Headers = new Dictionary<string, string> { ["Content-Range"] = $"bytes */{length}" },
+        };
+
     public static RefusalException Forbidden(string slug, string title, string detail) =>
         new(RefusalKind.Forbidden, slug, title, detail);
 
     public static RefusalException Unauthorized(string detail) =>
         new(RefusalKind.Unauthenticated, "unauthorized", "Authentication required", detail);
+
+    public static RefusalException InvalidIdempotencyKey(string message) =>
+        new(RefusalKind.Invalid, "invalid-idempotency-key", "The Idempotency-Key header is not valid",
+            $"The Idempotency-Key header {message}.",
+            new Dictionary<string, string[]> { ["Idempotency-Key"] = [message] });
+
+    public static RefusalException IdempotencyKeyReused() =>
+        new(RefusalKind.Unprocessable, "idempotency-key-reused", "The Idempotency-Key was used for another request",
+            "This Idempotency-Key was sent before with another method, path or body; use a new key for a new request.");
+
+    public static RefusalException IdempotencyKeyInUse() =>
+        new(RefusalKind.Conflict, "idempotency-key-in-use", "A request with this Idempotency-Key is in progress",
+            "The first request with this Idempotency-Key is still being processed; repeat it in a moment for its answer.");
+
+    public static RefusalException IdempotentRequestTimedOut(TimeSpan lease) =>
+        new(RefusalKind.Unavailable, "idempotent-request-timed-out", "The request took too long",
+            $"The request did not finish within the {lease.TotalSeconds:0} seconds its Idempotency-Key is held; it is not kept, so it may be repeated.");
 
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 

@@ -12,8 +12,11 @@ IBenchmarkCommand[] commands =
     new JobThroughputBenchmark(),
     new GateHandoffBenchmark(),
     new ShellOverheadBenchmark(),
+    new LiveOutputBenchmark(),
     new HostLatencyBenchmark(),
     new HostBurstBenchmark(),
+    new IdempotencyBenchmark(),
+    new RetentionBenchmark(),
 ];
 
 return await BenchmarkCli.RunAsync(args, commands);

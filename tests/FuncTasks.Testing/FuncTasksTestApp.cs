@@ -126,7 +126,9 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
             await storage.Jobs.DeleteAsync().ConfigureAwait(false);
             await storage.ArtifactIndex.DeleteAsync().ConfigureAwait(false);
             await storage.Schedules.DeleteAsync().ConfigureAwait(false);
+            await storage.IdempotencyKeys.DeleteAsync().ConfigureAwait(false);
             await storage.Artifacts.DeleteIfExistsAsync().ConfigureAwait(false);
+            await storage.Logs.DeleteIfExistsAsync().ConfigureAwait(false);
         }
         catch (Azure.RequestFailedException)
         {

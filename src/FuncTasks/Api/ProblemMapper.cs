@@ -15,7 +15,9 @@ public static class ProblemMapper
         switch (Unwrap(exception))
         {
             case RefusalException refusal:
-                return ApiResults.Problem(StatusOf(refusal.Kind), refusal.Slug, refusal.Title, refusal.Message, instance, refusal.Errors);
+                return (refusal.Headers ?? new Dictionary<string, string>()).Aggregate(
+                    ApiResults.Problem(StatusOf(refusal.Kind), refusal.Slug, refusal.Title, refusal.Message, instance, refusal.Errors),
+                    (result, header) => result.WithHeader(header.Key, header.Value));
             case OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested:
                 return ApiResults.Problem(499, "client-closed-request", "The client closed the request",
                     "The request was canceled by the client.", instance, null);
@@ -36,6 +38,8 @@ public static class ProblemMapper
         RefusalKind.Conflict => StatusCodes.Status409Conflict,
         RefusalKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         RefusalKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        RefusalKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        RefusalKind.RangeNotSatisfiable => StatusCodes.Status416RangeNotSatisfiable,
         RefusalKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };

@@ -9,6 +9,9 @@ public static class UlidIds
 
     public static string New(TimeProvider clock) => Ulid.NewUlid(clock.GetUtcNow()).ToString();
 
+    /// <summary>The smallest ULID of the millisecond <paramref name="time"/>: every id made before it sorts below it.</summary>
+    public static string Earliest(DateTimeOffset time) => Ulid.NewUlid(time).ToString()[..10] + new string('0', 16);
+
     /// <summary>True for 26 Crockford base32 characters (case-insensitive) that fit in 128 bits.</summary>
     public static bool IsValid(string? value)
     {
@@ -49,14 +52,6 @@ public static class UlidIds
         }
 
         return new string(chars);
-    }
-
-    /// <summary>The smallest ULID of a millisecond: its time and a random part of zeros (a bound for key ranges).</summary>
-    public static string Smallest(DateTimeOffset at)
-    {
-        var bytes = Ulid.NewUlid(at).ToByteArray();
-        bytes.AsSpan(6).Clear();
-        return new Ulid(bytes).ToString();
     }
 
     /// <summary>A ULID derived from another and a label: same time part, random part from a hash, so it is the same every time.</summary>

@@ -145,6 +145,67 @@ public sealed class ArtifactStore
         return TablePager.ReadAsync(storage.ArtifactIndex, Partition, string.Join(" and ", filters), page, FromEntity, cancellationToken);
     }
 
+    /// <summary>
+    /// Removes at most <paramref name="max"/> artifacts created before <paramref name="cutoff"/> (oldest first), each with its
+    /// blob and its children at any depth, for retention. Returns how many artifacts went (children included) and whether
+    /// the batch was full. Children are found by one scan of the rows that have a parent, not one query per artifact.
+    /// </summary>
+    internal async Task<(int Removed, bool Full)> RemoveCreatedBeforeAsync(DateTimeOffset cutoff, int max, int parallelism, CancellationToken cancellationToken)
+    {
+        // An artifact's id is made before it is written, so one created before the cutoff has an id below the cutoff's.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey lt {UlidIds.Earliest(cutoff)} and CreatedAt lt {cutoff}");
+        var due = new List<string>();
+        await foreach (var row in storage.ArtifactIndex.QueryAsync<TableEntity>(filter, Math.Min(max, 1000), ["RowKey"], cancellationToken))
+        {
+            due.Add(row.RowKey);
+            if (due.Count >= max)
+            {
+                break;
+            }
+        }
+
+        if (due.Count == 0)
+        {
+            return (0, false);
+        }
+
+        var children = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var withParent = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and ParentId gt {string.Empty}");
+        await foreach (var row in storage.ArtifactIndex.QueryAsync<TableEntity>(withParent, 1000, ["RowKey", "ParentId"], cancellationToken))
+        {
+            var parent = row.GetString("ParentId");
+            if (!children.TryGetValue(parent, out var list))
+            {
+                children[parent] = list = [];
+            }
+
+            list.Add(row.RowKey);
+        }
+
+        var doomed = new HashSet<string>(StringComparer.Ordinal);
+        var next = new Queue<string>(due);
+        while (next.TryDequeue(out var id))
+        {
+            if (doomed.Add(id) && children.TryGetValue(id, out var kids))
+            {
+                kids.ForEach(next.Enqueue);
+            }
+        }
+
+        var removed = 0;
+        await Parallel.ForEachAsync(doomed, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (id, ct) =>
+        {
+            // The blob first: a row left behind is found again next run; a blob without its row would never be.
+            await storage.Artifacts.DeleteBlobIfExistsAsync(id, cancellationToken: ct);
+            var response = await storage.ArtifactIndex.DeleteEntityAsync(Partition, id, ETag.All, ct);
+            if (response.Status != 404)
+            {
+                Interlocked.Increment(ref removed);
+            }
+        });
+        return (removed, due.Count >= max);
+    }
+
     private ArtifactLinks DefaultLinks(string? parentId) =>
         new(job?.JobId, job?.TaskId, parentId ?? job?.ResultArtifactId);
 

@@ -18,6 +18,14 @@ public sealed class ExecutionOptions
     /// <summary>How often a running job looks at its record to notice a cancel (it may run on another instance).</summary>
     [Range(50, 60_000)]
     public int CancelPollMilliseconds { get; set; } = 1000;
+
+    /// <summary>Bytes a job's live log keeps (each of its logs: combined, stdout, stderr); past it the log says how much it dropped.</summary>
+    [Range(1024, 1L << 32)]
+    public long LogMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How often a running job's output goes to storage (the contract: at least once a second).</summary>
+    [Range(100, 1000)]
+    public int LogFlushMilliseconds { get; set; } = 500;
 }
 
 /// <summary>Shell tasks (section <c>FuncTasks:Shell</c>).</summary>

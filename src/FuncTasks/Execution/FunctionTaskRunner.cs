@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FuncTasks.Artifacts;
 using FuncTasks.Jobs;
+using FuncTasks.Output;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
 using Microsoft.DurableTask.Client;
@@ -18,7 +19,7 @@ public sealed class FunctionTaskRunner(
 {
     public TaskType TaskType => TaskType.Function;
 
-    public async Task<AttemptResult> RunAsync(JobRun run, JobContext job, DurableTaskClient client, CancellationToken cancellationToken)
+    public async Task<AttemptResult> RunAsync(JobRun run, JobContext job, DurableTaskClient client, JobOutputWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         var function = functions.Find(run.Task.Command);
@@ -27,7 +28,11 @@ public sealed class FunctionTaskRunner(
             return Ended(run, JobStatus.Failed, null, new JobError("function_not_found", $"No task function named '{run.Task.Command}' is registered in this app."));
         }
 
-        var services = new JobServices(job, new JobProgressReporter(jobs, run.JobId, clock), artifacts.ForJob(job), schedulers.Create(client));
+        var services = new JobServices(job, new JobProgressReporter(jobs, run.JobId, clock, output), artifacts.ForJob(job), schedulers.Create(client))
+        {
+            Output = output,
+            Clock = clock,
+        };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(run.TimeoutSeconds), clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var work = invoker.InvokeAsync(function, run.Params, services, linked.Token);

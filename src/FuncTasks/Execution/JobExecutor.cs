@@ -4,6 +4,7 @@ using FuncTasks.Artifacts;
 using FuncTasks.Gate;
 using FuncTasks.Hosting;
 using FuncTasks.Jobs;
+using FuncTasks.Output;
 using FuncTasks.Tasks;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ public sealed class JobExecutor(
     JobStore jobs,
     JobLifecycle lifecycle,
     ArtifactStore artifacts,
+    JobOutputStore outputs,
     IEnumerable<ITaskRunner> runners,
     CancelWatcher cancelWatcher,
     GateClient gate,
@@ -75,15 +77,19 @@ public sealed class JobExecutor(
         using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             var watching = cancelWatcher.WatchAsync(run.JobId, stop);
+            await using var output = outputs.OpenWriter(run.JobId, run.Task.TaskType,
+                run.Attempt > 1 ? $"[functasks] attempt {run.Attempt} of {run.MaxAttempts}" : null);
             try
             {
                 var context = new JobContext(run.JobId, run.Task.Id, run.ResultArtifactId, run.Attempt);
-                attempt = await runnerFor[run.Task.TaskType].RunAsync(run, context, client, stop.Token);
+                attempt = await runnerFor[run.Task.TaskType].RunAsync(run, context, client, output, stop.Token);
             }
             finally
             {
                 await stop.CancelAsync();
                 await watching;
+                // The whole log is in storage before the job's record says it ended, so a follower that sees the end has it all.
+                await output.CompleteAsync();
             }
         }
 

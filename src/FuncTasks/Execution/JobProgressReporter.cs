@@ -1,5 +1,7 @@
+using System.Globalization;
 using FuncTasks.Api;
 using FuncTasks.Jobs;
+using FuncTasks.Output;
 
 namespace FuncTasks.Execution;
 
@@ -11,8 +13,8 @@ public interface IJobProgress
     Task ReportAsync(double? percent, string? message = null, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Writes progress to the job record while the job is running.</summary>
-internal sealed class JobProgressReporter(JobStore jobs, string jobId, TimeProvider clock) : IJobProgress
+/// <summary>Writes progress to the job record while the job is running, and as a line to its log when it has one.</summary>
+internal sealed class JobProgressReporter(JobStore jobs, string jobId, TimeProvider clock, JobOutputWriter? output = null) : IJobProgress
 {
     public async Task ReportAsync(double? percent, string? message = null, CancellationToken cancellationToken = default)
     {
@@ -22,6 +24,7 @@ internal sealed class JobProgressReporter(JobStore jobs, string jobId, TimeProvi
         }
 
         var progress = new JobProgress(percent, message, Timestamps.Now(clock));
+        output?.WriteLine($"{JobOutputLogger.Stamp(clock)} progress: {(percent is { } shown ? shown.ToString("0.##", CultureInfo.InvariantCulture) + "%" : "-")}{(message is null ? string.Empty : " " + message)}");
         await jobs.UpdateAsync(jobId, job => job.Report(progress), cancellationToken);
     }
 }

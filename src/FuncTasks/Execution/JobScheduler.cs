@@ -3,6 +3,7 @@ using FuncTasks.Api;
 using FuncTasks.Gate;
 using FuncTasks.Hosting;
 using FuncTasks.Jobs;
+using FuncTasks.Output;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
 using Microsoft.DurableTask;
@@ -28,6 +29,7 @@ public sealed class JobScheduler
     private readonly DurableTaskClient client;
     private readonly TaskStore tasks;
     private readonly JobStore jobs;
+    private readonly JobOutputStore outputs;
     private readonly JobLifecycle lifecycle;
     private readonly TaskFunctionRegistry functions;
     private readonly ExecutionOptions execution;
@@ -37,13 +39,14 @@ public sealed class JobScheduler
     private readonly TimeProvider clock;
     private readonly ILogger logger;
 
-    internal JobScheduler(DurableTaskClient client, TaskStore tasks, JobStore jobs, JobLifecycle lifecycle, TaskFunctionRegistry functions,
+    internal JobScheduler(DurableTaskClient client, TaskStore tasks, JobStore jobs, JobOutputStore outputs, JobLifecycle lifecycle, TaskFunctionRegistry functions,
         ExecutionOptions execution, ShellPolicy shell, ConcurrencyOptions concurrency, PermitRequestPlanner permitRequests,
         TimeProvider clock, ILogger logger)
     {
         this.client = client;
         this.tasks = tasks;
         this.jobs = jobs;
+        this.outputs = outputs;
         this.lifecycle = lifecycle;
         this.functions = functions;
         this.execution = execution;
@@ -196,7 +199,7 @@ public sealed class JobScheduler
         return job;
     }
 
-    /// <summary>Cancels the job if it is still going, then removes its orchestration history and its record.</summary>
+    /// <summary>Cancels the job if it is still going, then removes its orchestration history, its logs and its record.</summary>
     public async Task DeleteAsync(string jobId, CancellationToken cancellationToken = default)
     {
         var job = await jobs.GetAsync(jobId, cancellationToken) ?? throw Refusals.NotFound("job", jobId);
@@ -219,6 +222,7 @@ public sealed class JobScheduler
             await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, jobId, cancellation: cancellationToken);
         }
 
+        await outputs.DeleteAsync(jobId, cancellationToken);
         await jobs.DeleteAsync(jobId, cancellationToken);
         logger.JobDeleted(jobId);
     }
@@ -299,10 +303,10 @@ public sealed record JobOrigin
 }
 
 /// <summary>Makes <see cref="JobScheduler"/>s for a Durable client (HTTP triggers and activities each get theirs from a binding).</summary>
-public sealed class JobSchedulerFactory(TaskStore tasks, JobStore jobs, JobLifecycle lifecycle, TaskFunctionRegistry functions,
+public sealed class JobSchedulerFactory(TaskStore tasks, JobStore jobs, JobOutputStore outputs, JobLifecycle lifecycle, TaskFunctionRegistry functions,
     IOptions<ExecutionOptions> execution, ShellPolicy shell, IOptions<ConcurrencyOptions> concurrency, PermitRequestPlanner permitRequests,
     TimeProvider clock, ILoggerFactory loggers)
 {
     public JobScheduler Create(DurableTaskClient client) =>
-        new(client, tasks, jobs, lifecycle, functions, execution.Value, shell, concurrency.Value, permitRequests, clock, loggers.CreateLogger<JobScheduler>());
+        new(client, tasks, jobs, outputs, lifecycle, functions, execution.Value, shell, concurrency.Value, permitRequests, clock, loggers.CreateLogger<JobScheduler>());
 }

@@ -1,5 +1,6 @@
 using FuncTasks.Artifacts;
 using FuncTasks.Jobs;
+using FuncTasks.Output;
 using Microsoft.Extensions.Logging;
 
 namespace FuncTasks.Execution;
@@ -10,6 +11,12 @@ namespace FuncTasks.Execution;
 /// </summary>
 public sealed record JobServices(JobContext Context, IJobProgress Progress, ArtifactStore Artifacts, JobScheduler Scheduler)
 {
+    /// <summary>The job's live log: the injected <see cref="ILogger"/> writes its lines there too (none: it only logs).</summary>
+    public JobOutputWriter? Output { get; init; }
+
+    /// <summary>The clock of the lines the logger writes to <see cref="Output"/>.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     public static readonly IReadOnlySet<Type> Types = new HashSet<Type>
     {
         typeof(CancellationToken), typeof(ILogger), typeof(JobContext), typeof(IJobProgress), typeof(ArtifactStore), typeof(JobScheduler),
@@ -22,7 +29,7 @@ public sealed record JobServices(JobContext Context, IJobProgress Progress, Arti
         return type switch
         {
             _ when type == typeof(CancellationToken) => cancellationToken,
-            _ when type == typeof(ILogger) => logger(),
+            _ when type == typeof(ILogger) => Output is null ? logger() : new JobOutputLogger(logger(), Output, Clock),
             _ when type == typeof(JobContext) => Context,
             _ when type == typeof(IJobProgress) => Progress,
             _ when type == typeof(ArtifactStore) => Artifacts,

@@ -1,6 +1,7 @@
 using FuncTasks.Api;
 using FuncTasks.Artifacts;
 using FuncTasks.Jobs;
+using FuncTasks.Output;
 using FuncTasks.Tasks;
 using Microsoft.DurableTask.Client;
 
@@ -11,7 +12,7 @@ public sealed class ShellTaskRunner(ShellRunner shellRunner, ShellPolicy shell, 
 {
     public TaskType TaskType => TaskType.Shell;
 
-    public async Task<AttemptResult> RunAsync(JobRun run, JobContext job, DurableTaskClient client, CancellationToken cancellationToken)
+    public async Task<AttemptResult> RunAsync(JobRun run, JobContext job, DurableTaskClient client, JobOutputWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         ShellInvocation invocation;
@@ -30,8 +31,8 @@ public sealed class ShellTaskRunner(ShellRunner shellRunner, ShellPolicy shell, 
         try
         {
             result = invocation.UseShell
-                ? await shellRunner.RunAsync(invocation.Command, run.Env, timeout, cancellationToken)
-                : await shellRunner.RunAsync(invocation.Executable, invocation.Arguments, run.Env, timeout, cancellationToken);
+                ? await shellRunner.RunAsync(invocation.Command, run.Env, timeout, output, cancellationToken)
+                : await shellRunner.RunAsync(invocation.Executable, invocation.Arguments, run.Env, timeout, output, cancellationToken);
         }
         catch (Exception ex) when (ex is CliWrap.Exceptions.CliWrapException or System.ComponentModel.Win32Exception)
         {

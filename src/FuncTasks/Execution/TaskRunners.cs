@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FuncTasks.Jobs;
+using FuncTasks.Output;
 using FuncTasks.Tasks;
 using Microsoft.DurableTask.Client;
 
@@ -11,8 +12,11 @@ public interface ITaskRunner
 {
     TaskType TaskType { get; }
 
-    /// <summary>Runs the work until it ends, times out (<see cref="JobRun.TimeoutSeconds"/>) or <paramref name="cancellationToken"/> fires (a cancel).</summary>
-    Task<AttemptResult> RunAsync(JobRun run, JobContext job, DurableTaskClient client, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs the work until it ends, times out (<see cref="JobRun.TimeoutSeconds"/>) or <paramref name="cancellationToken"/> fires (a cancel);
+    /// what it prints or logs goes to <paramref name="output"/>, the job's live log, as it happens.
+    /// </summary>
+    Task<AttemptResult> RunAsync(JobRun run, JobContext job, DurableTaskClient client, JobOutputWriter output, CancellationToken cancellationToken);
 }
 
 /// <summary>What an attempt produced: how it ended, and the result artifact to write (one of the records below).</summary>

@@ -3,9 +3,11 @@ using FuncTasks.Api;
 using FuncTasks.Artifacts;
 using FuncTasks.Execution;
 using FuncTasks.Gate;
+using FuncTasks.Idempotency;
 using FuncTasks.Jobs;
 using FuncTasks.Maintenance;
 using FuncTasks.Schedules;
+using FuncTasks.Output;
 using FuncTasks.Security;
 using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
@@ -50,6 +52,7 @@ public static class FuncTasksRegistration
         AddOptions<ConcurrencyOptions>(services, ConcurrencyOptions.Section);
         AddOptions<StreamOptions>(services, StreamOptions.Section);
         AddOptions<SecurityOptions>(services, SecurityOptions.Section);
+        AddOptions<RetentionOptions>(services, RetentionOptions.Section);
 
         services.TryAddSingleton(sp => StorageAccount.FromConfiguration(configuration, sp.GetRequiredService<IOptions<StorageOptions>>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<StorageAccount>().TableService);
@@ -63,6 +66,10 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<JobStreamWriter>();
         services.TryAddSingleton<JobStatistics>();
         services.TryAddSingleton<ArtifactStore>();
+        services.TryAddSingleton<IdempotencyStore>();
+        services.TryAddSingleton<IdempotentRequests>();
+        services.TryAddSingleton<JobOutputStore>();
+        services.TryAddSingleton<JobLogReader>();
 
         services.AddTaskFunctions(typeof(FuncTasksRegistration).Assembly);
         services.TryAddSingleton<TaskFunctionRegistry>();
@@ -76,6 +83,7 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<JobExecutor>();
         services.TryAddSingleton<JobRecorder>();
         services.TryAddSingleton<GateClient>();
+        services.TryAddSingleton<RetentionSweep>();
         services.TryAddSingleton<OrphanSweeper>();
         services.TryAddSingleton<ScheduleStore>();
         services.TryAddSingleton<ScheduleService>();

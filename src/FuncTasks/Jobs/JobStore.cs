@@ -129,7 +129,7 @@ public sealed class JobStore(StorageAccount storage)
     public async IAsyncEnumerable<JobTimes> ReadSubmittedSinceAsync(
         DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var oldestKey = UlidIds.Invert(UlidIds.Smallest(since - IdLag));
+        var oldestKey = UlidIds.Invert(UlidIds.Earliest(since - IdLag));
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey le {oldestKey} and SubmittedAt ge {since}");
         string[] columns = ["Status", "SubmittedAt", "StartedAt", "FinishedAt"];
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: columns, cancellationToken: cancellationToken))
@@ -148,6 +148,28 @@ public sealed class JobStore(StorageAccount storage)
     /// job's id is minted when it is submitted.
     /// </summary>
     internal static readonly TimeSpan IdLag = TimeSpan.FromSeconds(Schedules.ScheduleSpecParser.MaxCatchUpSeconds + 60);
+
+    /// <summary>
+    /// Ids of at most <paramref name="max"/> jobs that finished (completed, failed, canceled) before <paramref name="cutoff"/>,
+    /// for retention. Such a job was submitted before it too, so the scan is bounded to that key range.
+    /// </summary>
+    public async Task<List<string>> FindFinishedBeforeAsync(DateTimeOffset cutoff, int max, CancellationToken cancellationToken)
+    {
+        var submittedBefore = UlidIds.Invert(UlidIds.Earliest(cutoff));
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {Partition} and RowKey gt {submittedBefore} and FinishedAt lt {cutoff} and (Status eq {"completed"} or Status eq {"failed"} or Status eq {"canceled"})");
+        var ids = new List<string>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, Math.Min(max, 1000), ["Id"], cancellationToken))
+        {
+            ids.Add(entity.GetString("Id"));
+            if (ids.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return ids;
+    }
 
     private static TableEntity ToEntity(Job job) => new(Partition, UlidIds.Invert(job.Id))
     {

@@ -1,5 +1,6 @@
 using FuncTasks.Api;
 using FuncTasks.Execution;
+using FuncTasks.Idempotency;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
@@ -13,38 +14,40 @@ public sealed record JobAcceptedResponse(string JobId, string TaskId, JobStatus 
 public sealed record JobLinks(string Job, string Stream);
 
 /// <summary>HTTP triggers for executing tasks and following, canceling and deleting jobs.</summary>
-public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobStreamWriter stream, IOptions<ApiOptions> api)
+public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobStreamWriter stream, IOptions<ApiOptions> api, IdempotentRequests idempotency)
 {
     /// <summary>A job id segment; the regex keeps <c>$stats</c> for its own function (the host's router does not prefer literals).</summary>
     internal const string JobRoute = "v1/jobs/{id:regex(^(?!\\$))}";
 
     [Function("ExecuteTask")]
-    public async Task<IResult> Execute(
+    public Task<IResult> Execute(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/tasks/{id}/$execute")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
         FunctionContext context,
-        CancellationToken cancellationToken)
-    {
-        var taskId = UlidIds.Parse(id, "id");
-        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken);
-        var job = await schedulers.Create(client).ExecuteAsync(taskId, ExecuteRequest.Parse(body), cancellationToken);
-        return JobAccepted(job, client, request, context);
-    }
+        CancellationToken cancellationToken) =>
+        idempotency.RunAsync(request, async cancellationToken =>
+        {
+            var taskId = UlidIds.Parse(id, "id");
+            var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken);
+            var job = await schedulers.Create(client).ExecuteAsync(taskId, ExecuteRequest.Parse(body), cancellationToken);
+            return JobAccepted(job, client, request, context);
+        }, cancellationToken);
 
     [Function("RerunJob")]
-    public async Task<IResult> Rerun(
+    public Task<IResult> Rerun(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/jobs/{id}/$rerun")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
         FunctionContext context,
-        CancellationToken cancellationToken)
-    {
-        var jobId = UlidIds.Parse(id, "id");
-        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken);
-        var job = await schedulers.Create(client).RerunAsync(jobId, ExecuteRequest.Parse(body), cancellationToken);
-        return JobAccepted(job, client, request, context);
-    }
+        CancellationToken cancellationToken) =>
+        idempotency.RunAsync(request, async cancellationToken =>
+        {
+            var jobId = UlidIds.Parse(id, "id");
+            var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken);
+            var job = await schedulers.Create(client).RerunAsync(jobId, ExecuteRequest.Parse(body), cancellationToken);
+            return JobAccepted(job, client, request, context);
+        }, cancellationToken);
 
     /// <summary>The 202 of a job just accepted: its id, links, the Durable management URLs.</summary>
     internal static IResult JobAccepted(Job job, DurableTaskClient client, HttpRequest request, FunctionContext context)
@@ -105,7 +108,8 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
         CancellationToken cancellationToken)
     {
         var jobId = UlidIds.Parse(id, "id");
+        var output = QueryFilters.Boolean(request.Query, "output") ?? false;
         var job = await jobs.GetAsync(jobId, cancellationToken) ?? throw Refusals.NotFound("job", jobId);
-        return stream.Open(job, cancellationToken);
+        return stream.Open(job, output, cancellationToken);
     }
 }

@@ -26,6 +26,9 @@ public sealed record SweepSummary(
 
     /// <summary>What the sweep did for schedules (drivers started, overdue schedules reported).</summary>
     public ScheduleSweep Schedules { get; init; } = new([], [], 0);
+
+    /// <summary>What the retention settings removed (<see cref="RetentionSweep"/>).</summary>
+    public RetentionResult Retention { get; init; } = new(0, 0, 0, false);
 }
 
 /// <summary>
@@ -42,6 +45,7 @@ public sealed class OrphanSweeper(
     JobLifecycle lifecycle,
     GateClient gate,
     ScheduleKeeper schedules,
+    RetentionSweep retention,
     TimeProvider clock,
     ILogger<OrphanSweeper> logger)
 {
@@ -71,10 +75,12 @@ public sealed class OrphanSweeper(
         var reclaimed = await ReclaimPermitsAsync(client, cancellationToken);
         var wakersPurged = await PurgeFinishedWakersAsync(client, cancellationToken);
         var scheduleSweep = await schedules.KeepAsync(client, cancellationToken);
+        var retained = await retention.RunAsync(client, clock.GetUtcNow(), cancellationToken);
         var summary = new SweepSummary(disabled.Count, failed.Count, reclaimed.Count, disabled, failed, reclaimed,
-            (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged, Schedules = scheduleSweep };
+            (long)clock.GetElapsedTime(started).TotalMilliseconds) { WakersPurged = wakersPurged, Schedules = scheduleSweep, Retention = retained };
         logger.SweepDone(summary.TasksDisabled, summary.JobsFailed, summary.PermitsReclaimed, wakersPurged, summary.DurationMs);
-        logger.SweepSchedules(scheduleSweep.Healed.Count, scheduleSweep.Overdue.Count, scheduleSweep.DriversPurged);
+        logger.SweepSchedules(scheduleSweep.Paused.Count, scheduleSweep.Healed.Count, scheduleSweep.Overdue.Count, scheduleSweep.DriversPurged);
+        logger.SweepRetention(retained.JobsRemoved, retained.ArtifactsRemoved, retained.IdempotencyKeysRemoved, retained.BacklogLeft);
         return summary;
     }
 

@@ -212,7 +212,7 @@ public sealed class ScheduleFirer(
         var task = (await tasks.GetAsync(spec.TaskId, cancellationToken))?.Value;
         if (task is null)
         {
-            await PauseAsync(schedule.Id, $"its task '{spec.TaskId}' no longer exists (paused at {ApiJson.FormatTimestamp(now)})", cancellationToken);
+            await PauseAsync(schedule.Id, TaskGoneReason(spec.TaskId, now), cancellationToken);
             return new FireResult(null, null);
         }
 
@@ -276,7 +276,7 @@ public sealed class ScheduleFirer(
     }
 
     /// <summary>Pauses the schedule, saying why (the app, not a client, paused it).</summary>
-    private async Task PauseAsync(string scheduleId, string reason, CancellationToken cancellationToken)
+    public async Task PauseAsync(string scheduleId, string reason, CancellationToken cancellationToken)
     {
         while (await schedules.GetAsync(scheduleId, cancellationToken) is { } current && current.Value.Spec.Enabled)
         {
@@ -313,6 +313,9 @@ public sealed class ScheduleFirer(
             logger.BufferedJobNotReleased(ex, jobId);
         }
     }
+
+    /// <summary>Why a schedule whose task is gone was paused.</summary>
+    public static string TaskGoneReason(string taskId, DateTimeOffset at) => $"its task '{taskId}' no longer exists (paused at {ApiJson.FormatTimestamp(at)})";
 
     /// <summary>The id of the job a fire of <paramref name="scheduleId"/> starts for <paramref name="occurrence"/>: the same every time.</summary>
     public static string JobIdFor(string scheduleId, DateTimeOffset occurrence) => UlidIds.ForOccurrence(scheduleId, occurrence);

@@ -1,5 +1,6 @@
 using FuncTasks.Api;
 using FuncTasks.Execution;
+using FuncTasks.Idempotency;
 using FuncTasks.Jobs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
@@ -9,19 +10,20 @@ using Microsoft.Extensions.Options;
 namespace FuncTasks.Schedules;
 
 /// <summary>HTTP triggers for schedules: parse, call <see cref="ScheduleService"/> or <see cref="ScheduleFirer"/>, shape the answer.</summary>
-public sealed class SchedulesApi(ScheduleService schedules, ScheduleFirer firer, TimeProvider clock, IOptions<ApiOptions> api)
+public sealed class SchedulesApi(ScheduleService schedules, ScheduleFirer firer, TimeProvider clock, IOptions<ApiOptions> api, IdempotentRequests idempotency)
 {
     [Function("CreateSchedule")]
-    public async Task<IResult> Create(
+    public Task<IResult> Create(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/schedules")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken)
-    {
-        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken);
-        var (spec, clientId) = ScheduleSpecParser.Parse(body!.Value, clock.GetUtcNow());
-        var created = await schedules.CreateAsync(spec, clientId, client, cancellationToken);
-        return ApiResults.Created($"/api/v1/schedules/{created.Value.Id}", created.Value).WithHeader("ETag", created.HttpETag);
-    }
+        CancellationToken cancellationToken) =>
+        idempotency.RunAsync(request, async cancellationToken =>
+        {
+            var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken);
+            var (spec, clientId) = ScheduleSpecParser.Parse(body!.Value, clock.GetUtcNow());
+            var created = await schedules.CreateAsync(spec, clientId, client, cancellationToken);
+            return ApiResults.Created($"/api/v1/schedules/{created.Value.Id}", created.Value).WithHeader("ETag", created.HttpETag);
+        }, cancellationToken);
 
     [Function("ListSchedules")]
     public async Task<IResult> List(
@@ -80,18 +82,19 @@ public sealed class SchedulesApi(ScheduleService schedules, ScheduleFirer firer,
     }
 
     [Function("TriggerSchedule")]
-    public async Task<IResult> Trigger(
+    public Task<IResult> Trigger(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/schedules/{id}/$trigger")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
         FunctionContext context,
-        CancellationToken cancellationToken)
-    {
-        var scheduleId = UlidIds.Parse(id, "id");
-        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken);
-        var job = await firer.TriggerAsync(scheduleId, ExecuteRequest.Parse(body), client, cancellationToken);
-        return JobsApi.JobAccepted(job, client, request, context);
-    }
+        CancellationToken cancellationToken) =>
+        idempotency.RunAsync(request, async cancellationToken =>
+        {
+            var scheduleId = UlidIds.Parse(id, "id");
+            var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: false, cancellationToken);
+            var job = await firer.TriggerAsync(scheduleId, ExecuteRequest.Parse(body), client, cancellationToken);
+            return JobsApi.JobAccepted(job, client, request, context);
+        }, cancellationToken);
 
     private static string? IfMatch(HttpRequest request) =>
         request.Headers.IfMatch.Count == 0 ? null : string.Join(",", request.Headers.IfMatch.ToArray());

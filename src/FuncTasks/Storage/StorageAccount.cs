@@ -21,7 +21,9 @@ public sealed class StorageAccount
         Jobs = tables.GetTableClient(prefix + "jobs");
         ArtifactIndex = tables.GetTableClient(prefix + "artifacts");
         Schedules = tables.GetTableClient(prefix + "schedules");
+        IdempotencyKeys = tables.GetTableClient(prefix + "idempotency");
         Artifacts = blobs.GetBlobContainerClient(prefix + "-artifacts");
+        Logs = blobs.GetBlobContainerClient(prefix + "-logs");
     }
 
     public TableServiceClient TableService { get; }
@@ -36,6 +38,11 @@ public sealed class StorageAccount
     public TableClient ArtifactIndex { get; }
     public BlobContainerClient Artifacts { get; }
 
+    /// <summary>One row per Idempotency-Key sent (Idempotency/IdempotencyStore).</summary>
+    public TableClient IdempotencyKeys { get; }
+    /// <summary>Jobs' live output, append blobs named by job id (Output/JobOutputStore).</summary>
+    public BlobContainerClient Logs { get; }
+
     /// <summary>Creates the tables and the container if they are missing (idempotent).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +50,9 @@ public sealed class StorageAccount
         await Jobs.CreateIfNotExistsAsync(cancellationToken);
         await ArtifactIndex.CreateIfNotExistsAsync(cancellationToken);
         await Schedules.CreateIfNotExistsAsync(cancellationToken);
+        await IdempotencyKeys.CreateIfNotExistsAsync(cancellationToken);
         await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await Logs.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }
 
     public static StorageAccount FromConfiguration(IConfiguration configuration, IOptions<StorageOptions> options)

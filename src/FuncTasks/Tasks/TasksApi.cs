@@ -1,4 +1,5 @@
 using FuncTasks.Api;
+using FuncTasks.Idempotency;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
@@ -6,21 +7,22 @@ using Microsoft.Extensions.Options;
 namespace FuncTasks.Tasks;
 
 /// <summary>HTTP triggers for task CRUD: parse, call <see cref="TaskService"/>, shape the answer.</summary>
-public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api)
+public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api, IdempotentRequests idempotency)
 {
     /// <summary>A task id segment; the regex keeps <c>$orphaned</c> and <c>$functions</c> for their own functions.</summary>
     internal const string TaskRoute = "v1/tasks/{id:regex(^(?!\\$))}";
 
     [Function("CreateTask")]
-    public async Task<IResult> Create(
+    public Task<IResult> Create(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/tasks")] HttpRequest request,
-        CancellationToken cancellationToken)
-    {
-        var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken);
-        var (spec, clientId) = TaskSpecParser.Parse(body!.Value);
-        var created = await tasks.CreateAsync(spec, clientId, cancellationToken);
-        return ApiResults.Created($"/api/v1/tasks/{created.Value.Id}", created.Value).WithHeader("ETag", created.HttpETag);
-    }
+        CancellationToken cancellationToken) =>
+        idempotency.RunAsync(request, async cancellationToken =>
+        {
+            var body = await RequestBody.ReadObjectAsync(request, api.Value.MaxBodyBytes, required: true, cancellationToken);
+            var (spec, clientId) = TaskSpecParser.Parse(body!.Value);
+            var created = await tasks.CreateAsync(spec, clientId, cancellationToken);
+            return ApiResults.Created($"/api/v1/tasks/{created.Value.Id}", created.Value).WithHeader("ETag", created.HttpETag);
+        }, cancellationToken);
 
     [Function("ListTasks")]
     public async Task<IResult> List(

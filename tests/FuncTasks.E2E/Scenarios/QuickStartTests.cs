@@ -46,6 +46,20 @@ public sealed class QuickStartTests(SharedApp shared)
         var shellResult = (await api.GetAsync($"api/v1/artifacts/{shellJob.Str("artifact_id")}")).GetProperty("data");
         Assert.StartsWith("Hello from shell!\n", shellResult.Str("stdout"), StringComparison.Ordinal);
 
+        var tick = await api.CreateTaskAsync(new { command = "for i in 1 2 3 4 5; do echo tick $i; sleep 1; done" });
+        var tickJob = (await api.ExecuteAsync(tick.Str("id"))).Str("job_id");
+        using (var followed = await api.SendRawAsync(HttpMethod.Get, $"api/v1/jobs/{tickJob}/$logs?follow=true"))
+        {
+            Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+            Assert.Equal("tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n", await followed.Content.ReadAsStringAsync());
+        }
+
+        using (var stderr = await api.SendRawAsync(HttpMethod.Get, $"api/v1/jobs/{tickJob}/$logs?stream=stderr"))
+        {
+            Assert.Equal(HttpStatusCode.OK, stderr.StatusCode);
+            Assert.Equal(string.Empty, await stderr.Content.ReadAsStringAsync());
+        }
+
         var page = await api.GetAsync("api/v1/tasks?limit=10&tag=demo");
         Assert.Contains(page.GetProperty("items").EnumerateArray(), t => t.Str("id") == shell.Str("id"));
         using (var got = await api.SendRawAsync(HttpMethod.Get, $"api/v1/tasks/{shell.Str("id")}"))

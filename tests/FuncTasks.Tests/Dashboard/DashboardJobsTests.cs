@@ -129,19 +129,19 @@ public sealed class DashboardJobsTests(DashboardJobsTests.JobsApp app) : IClassF
     [Fact]
     public async Task Job_IsFollowedLive_WithItsTimelineOutputAndArtifacts_AndDownloads()
     {
-        var task = await app.CreateTaskAsync(new { command = "echo first line; sleep 2; echo second line >&2; echo last line" });
+        var task = await app.CreateTaskAsync(new { command = "echo first line; sleep 2; echo second line >&2; sleep 1; echo last line" });
         var job = await app.ExecuteAsync(task);
         var page = await app.OpenAsync(route: $"#/jobs/{job}");
         await MarkPageAsync(page);
-        var liveOutput = await HasLiveOutputAsync(job);
 
+        // While it runs: its status and its output as it is written ($stream?output=true), stderr told apart.
         await Expect(page.Locator(".job-head .badge")).ToHaveTextAsync("running", new() { Timeout = 10_000 });
-        if (liveOutput)
-        {
-            await Expect(page.Locator("pre.output")).ToContainTextAsync("first line");
-        }
+        await Expect(page.Locator("pre.output .stdout")).ToContainTextAsync("first line");
+        await Expect(page.Locator("pre.output .stderr")).ToContainTextAsync("second line");
+        await Expect(page.Locator(".job-head .badge")).ToHaveTextAsync("running");
 
         await Expect(page.Locator(".job-head .badge")).ToHaveTextAsync("completed", new() { Timeout = 20_000 });
+        await Expect(page.Locator("pre.output")).ToHaveTextAsync("first line\nsecond line\nlast line\n");
         foreach (var step in new[] { "submitted_at", "permit_requested_at", "permit_granted_at", "started_at", "finished_at" })
         {
             await Expect(page.Locator($"[data-step={step}] time")).ToHaveAttributeAsync("datetime", new Regex(@"^\d{4}-\d\d-\d\dT"));
@@ -150,19 +150,38 @@ public sealed class DashboardJobsTests(DashboardJobsTests.JobsApp app) : IClassF
         await Expect(page.Locator("[data-step=scheduled_for]")).ToContainTextAsync("—");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeDisabledAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Rerun" })).ToBeEnabledAsync();
-        await Expect(page.Locator("pre.output")).ToContainTextAsync("first line");
-        await Expect(page.Locator("pre.output")).ToContainTextAsync("second line");
-        if (!liveOutput)
-        {
-            await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Output" })).ToContainTextAsync("Live output is not available in this version of the app");
-        }
-
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Result" })).ToContainTextAsync("Exit code 0");
-        var download = page.GetByRole(AriaRole.Region, new() { Name = "Artifacts" }).GetByRole(AriaRole.Button, new() { Name = "Download" }).First;
-        var file = await page.RunAndWaitForDownloadAsync(() => download.ClickAsync());
-        var content = await File.ReadAllTextAsync(await file.PathAsync());
-        Assert.Contains("last line", content, StringComparison.Ordinal);
-        await AssertNotReloadedAsync(page);
+
+        var artifacts = page.GetByRole(AriaRole.Region, new() { Name = "Artifacts" });
+        var file = await page.RunAndWaitForDownloadAsync(() => artifacts.GetByRole(AriaRole.Button, new() { Name = "Download" }).First.ClickAsync());
+        Assert.Contains("last line", await File.ReadAllTextAsync(await file.PathAsync()), StringComparison.Ordinal);
+        var log = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Download the whole log" }).ClickAsync());
+        Assert.Equal("first line\nsecond line\nlast line\n", await File.ReadAllTextAsync(await log.PathAsync()));
+
+        // Opened again once it has ended: the end of its log, from $logs.
+        await page.ReloadAsync();
+        await Expect(page.Locator("pre.output")).ToHaveTextAsync("first line\nsecond line\nlast line\n");
+        app.AssertNoScriptErrors(page);
+    }
+
+    [Fact]
+    public async Task Output_OfAnAppWithoutLiveOutput_SaysItIsNotAvailable_AndShowsTheSavedOutput()
+    {
+        var task = await app.CreateTaskAsync(new { command = "echo saved line; echo saved error >&2" });
+        var job = await app.ExecuteAsync(task);
+        await app.WaitForJobAsync(job);
+        var page = await app.OpenAsync();
+        // An app from before live output answers $logs as an unknown route: 404 without a problem document.
+        await page.RouteAsync("**/$logs**", route => route.FulfillAsync(new() { Status = 404, Body = string.Empty }));
+
+        await page.EvaluateAsync("route => { location.hash = route; }", $"#/jobs/{job}");
+
+        var output = page.GetByRole(AriaRole.Region, new() { Name = "Output" });
+        await Expect(output).ToContainTextAsync("Live output is not available in this version of the app");
+        await Expect(output.Locator("pre.output .stdout")).ToHaveTextAsync("saved line\n");
+        await Expect(output.Locator("pre.output .stderr")).ToHaveTextAsync("saved error\n");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Download the whole log" })).ToBeHiddenAsync();
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Result" })).ToContainTextAsync("Exit code 0");
         app.AssertNoScriptErrors(page);
     }
 
@@ -244,13 +263,6 @@ public sealed class DashboardJobsTests(DashboardJobsTests.JobsApp app) : IClassF
         };
         await app.App.Services.GetRequiredService<JobStore>().CreateAsync(job, CancellationToken.None);
         return job.Id;
-    }
-
-    /// <summary>Whether the app serves live output ($logs); the output panel says so otherwise.</summary>
-    private async Task<bool> HasLiveOutputAsync(string jobId)
-    {
-        using var response = await app.App.Client.GetAsync($"api/v1/jobs/{jobId}/$logs");
-        return response.StatusCode != HttpStatusCode.NotFound;
     }
 
     private static async Task<int> CountAsync(IPage page, string status) =>

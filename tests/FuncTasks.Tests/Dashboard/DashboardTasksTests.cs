@@ -108,7 +108,7 @@ public sealed class DashboardTasksTests(DashboardTasksTests.TasksApp app) : ICla
     public async Task Schedules_ShowNextRunsAndTheLastFire_AndArePausedResumedAndTriggered()
     {
         var task = await app.CreateTaskAsync(new { command = "echo from a schedule" });
-        var schedule = await CreateScheduleAsync(new { task_id = task, cron = "*/2 * * * * *", time_zone = "Europe/Berlin" });
+        var schedule = await CreateScheduleAsync(new { task_id = task, cron = "*/2 * * * * *", time_zone = "Europe/Berlin", overlap = "allow" });
         var page = await app.OpenAsync(route: "#/schedules");
         var row = page.Locator("table.list tr").Filter(new() { HasText = schedule });
         await Expect(row).ToContainTextAsync("*/2 * * * * *");

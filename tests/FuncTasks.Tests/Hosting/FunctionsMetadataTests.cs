@@ -36,6 +36,7 @@ public sealed class FunctionsMetadataTests
         ("PUT", "v1/schedules/{id}", "Function"),
         ("DELETE", "v1/schedules/{id}", "Function"),
         ("POST", "v1/schedules/{id}/$trigger", "Function"),
+        ("GET", "v1/jobs/{id}/$logs", "Function"),
         ("GET", "v1/artifacts", "Function"),
         ("GET", "v1/artifacts/{id}", "Function"),
         ("GET", "v1/artifacts/{id}/$download", "Function"),

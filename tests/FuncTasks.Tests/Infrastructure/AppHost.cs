@@ -92,7 +92,7 @@ public sealed class AppHost : IAsyncDisposable
     public async Task<string> SnapshotAsync()
     {
         var builder = new StringBuilder();
-        foreach (var table in new[] { Storage.Tasks, Storage.Jobs, Storage.ArtifactIndex, Storage.Schedules })
+        foreach (var table in new[] { Storage.Tasks, Storage.Jobs, Storage.ArtifactIndex, Storage.Schedules, Storage.IdempotencyKeys })
         {
             await foreach (var entity in table.QueryAsync<TableEntity>())
             {

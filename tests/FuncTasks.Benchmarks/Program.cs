@@ -17,6 +17,7 @@ IBenchmarkCommand[] commands =
     new HostBurstBenchmark(),
     new IdempotencyBenchmark(),
     new RetentionBenchmark(),
+    new StatsBenchmark(),
 ];
 
 return await BenchmarkCli.RunAsync(args, commands);

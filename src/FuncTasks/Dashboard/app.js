@@ -96,8 +96,10 @@ async function route() {
     focusHeading();
     return;
   }
+  const mounting = match.mount(view, context(controller, query), ...match.m.slice(1));
+  focusHeading(); // most views put their heading up before they load anything
   try {
-    await match.mount(view, context(controller, query), ...match.m.slice(1));
+    await mounting;
   } catch (error) {
     if (!controller.signal.aborted && !handleKeyError(error) && error?.name !== 'AbortError') { showError(error); }
   }

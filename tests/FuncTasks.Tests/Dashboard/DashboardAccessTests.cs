@@ -9,6 +9,7 @@ namespace FuncTasks.Tests.Dashboard;
 /// The dashboard in a real Chromium: serving the page and its files, signing in (a wrong key, a #code= link), the key
 /// only ever in headers, a phone's width, and the keyboard alone.
 /// </summary>
+[Collection(DashboardBrowser.Collection)]
 public sealed class DashboardAccessTests(DashboardApp app) : IClassFixture<DashboardApp>
 {
     [Fact]

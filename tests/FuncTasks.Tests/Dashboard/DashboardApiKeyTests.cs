@@ -4,6 +4,7 @@ using static Microsoft.Playwright.Assertions;
 namespace FuncTasks.Tests.Dashboard;
 
 /// <summary>An app with <c>FuncTasks:Security:ApiKeys</c>: the dashboard asks for the API key too, and sends it as X-API-Key.</summary>
+[Collection(DashboardBrowser.Collection)]
 public sealed class DashboardApiKeyTests(DashboardApiKeyTests.ApiKeyApp app) : IClassFixture<DashboardApiKeyTests.ApiKeyApp>
 {
     public const string ApiKey = "dashboard-test-api-key";

@@ -10,6 +10,12 @@ namespace FuncTasks.Tests.Dashboard;
 /// </summary>
 public static class DashboardBrowser
 {
+    /// <summary>
+    /// The browser tests run on their own, after the rest of the suite: a Chromium's CPU beside the timing-sensitive
+    /// schedule and gate tests on 2 cores would make those flaky, and the tests here wait for the app anyway.
+    /// </summary>
+    public const string Collection = "The dashboard in a browser";
+
     public const string MissingMessage =
         "No Chromium for the dashboard tests. Install Debian's (apt-get install chromium), or Playwright's own " +
         "(pwsh tests/FuncTasks.Tests/bin/Debug/net10.0/playwright.ps1 install chromium), or set FUNCTASKS_CHROMIUM to a Chromium executable.";
@@ -20,6 +26,8 @@ public static class DashboardBrowser
 
     private static async Task<IBrowser> LaunchAsync()
     {
+        // A loaded 2-core machine can take more than Playwright's 5 s default for a page's first data.
+        Assertions.SetDefaultExpectTimeout(15_000);
         var playwright = await Playwright.CreateAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => playwright.Dispose();
         // Chromium refuses to run as root with its sandbox (CI runs as root on a fresh machine).
@@ -60,3 +68,9 @@ public static class DashboardBrowser
         return null;
     }
 }
+
+[CollectionDefinition(DashboardBrowser.Collection, DisableParallelization = true)]
+public sealed class DashboardCollection
+{
+}
+

@@ -13,6 +13,7 @@ using static Microsoft.Playwright.Assertions;
 namespace FuncTasks.Tests.Dashboard;
 
 /// <summary>The overview, the jobs list and a job's detail with its actions, in a real Chromium against real jobs.</summary>
+[Collection(DashboardBrowser.Collection)]
 public sealed class DashboardJobsTests(DashboardJobsTests.JobsApp app) : IClassFixture<DashboardJobsTests.JobsApp>
 {
     /// <summary>Set to a file path (docs/dashboard.png) to have the overview test write the README's screenshot.</summary>

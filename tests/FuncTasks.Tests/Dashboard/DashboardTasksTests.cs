@@ -11,6 +11,7 @@ using static Microsoft.Playwright.Assertions;
 namespace FuncTasks.Tests.Dashboard;
 
 /// <summary>Tasks (create, edit, enable, disable, delete, execute from $functions), schedules, functions and orphans in a real Chromium.</summary>
+[Collection(DashboardBrowser.Collection)]
 public sealed class DashboardTasksTests(DashboardTasksTests.TasksApp app) : IClassFixture<DashboardTasksTests.TasksApp>
 {
     public sealed class TasksApp : DashboardApp

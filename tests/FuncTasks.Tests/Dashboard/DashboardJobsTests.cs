@@ -67,8 +67,7 @@ public sealed class DashboardJobsTests(DashboardJobsTests.JobsApp app) : IClassF
         await AssertNotReloadedAsync(page);
         if (Environment.GetEnvironmentVariable(ScreenshotVariable) is { Length: > 0 } path)
         {
-            await page.Locator("#alerts").EvaluateAsync("e => e.replaceChildren()");
-            await page.ScreenshotAsync(new() { Path = Path.GetFullPath(path, FuncTasks.Testing.RepositoryRoot.Path) });
+            await ScreenshotAsync(page, Path.GetFullPath(path, FuncTasks.Testing.RepositoryRoot.Path), await CountAsync(page, "completed"));
         }
 
         await page.GetByRole(AriaRole.Link, new() { Name = jobs[^1], Exact = true }).ClickAsync();
@@ -251,6 +250,31 @@ public sealed class DashboardJobsTests(DashboardJobsTests.JobsApp app) : IClassF
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Jobs", Level = 1 })).ToBeVisibleAsync();
         await app.GetAsync($"api/v1/jobs/{rerun}", HttpStatusCode.NotFound);
         app.AssertNoScriptErrors(page);
+    }
+
+    /// <summary>
+    /// The README's picture: an hour of earlier jobs (records, the same every time) so the chart has a shape, then the
+    /// overview as it refreshes itself, at 1280×800.
+    /// </summary>
+    private async Task ScreenshotAsync(IPage page, string path, int completedBefore)
+    {
+        string[] commands = ["greet_user", "process_data", "./nightly-report.sh --region eu", "add", "store_result"];
+        var now = DateTimeOffset.UtcNow;
+        var completed = 0;
+        for (var i = 0; i < 160; i++)
+        {
+            var submitted = now.AddMinutes(-58 + (i * 55.0 / 160));
+            var status = i % 23 == 7 ? JobStatus.Failed : i % 41 == 13 ? JobStatus.Canceled : JobStatus.Completed;
+            completed += status == JobStatus.Completed ? 1 : 0;
+            var job = new Job(Ulid.NewUlid(submitted).ToString(), Ulid.NewUlid(now.AddDays(-1)).ToString(), TaskType.Function, commands[i % commands.Length], null, status,
+                submitted, submitted.AddMilliseconds(40), submitted.AddMilliseconds(180 + (i * 37 % 900)), status == JobStatus.Failed ? new JobError("System.TimeoutException", "upstream") : null, null, null, null);
+            await app.App.Services.GetRequiredService<JobStore>().CreateAsync(job, CancellationToken.None);
+        }
+
+        await Poll.UntilAsync(async () => await CountAsync(page, "completed") >= completedBefore + completed, "the overview to show the hour", TimeSpan.FromSeconds(20));
+        await page.Locator("#alerts").EvaluateAsync("e => e.replaceChildren()");
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await page.ScreenshotAsync(new() { Path = path });
     }
 
     private async Task<string> AddRecordAsync(string taskId, DateTimeOffset submitted, JobStatus status, string? scheduleId)

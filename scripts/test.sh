@@ -37,6 +37,22 @@ scripts/lint-infra.sh
 echo "==> Building"
 dotnet build FuncTasks.sln --nologo -v quiet -clp:ErrorsOnly
 
+# The dashboard's browser tests (tests/FuncTasks.Tests/Dashboard) drive a real Chromium: the one FUNCTASKS_CHROMIUM
+# names, else Playwright's own, else the system's (tests/FuncTasks.Tests/Dashboard/DashboardBrowser.cs, same order).
+find_chromium() {
+  if [ -n "${FUNCTASKS_CHROMIUM:-}" ]; then [ -x "$FUNCTASKS_CHROMIUM" ]; return; fi
+  compgen -G "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}/chromium*" >/dev/null \
+    || command -v chromium >/dev/null || command -v chromium-browser >/dev/null
+}
+if ! find_chromium; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> Installing Debian's chromium for the dashboard's browser tests (apt-get install chromium)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  find_chromium || missing "Chromium (the dashboard's browser tests drive one)" \
+    "Install Debian's (sudo apt-get install chromium), or Playwright's own (pwsh tests/FuncTasks.Tests/bin/Debug/net10.0/playwright.ps1 install chromium), or set FUNCTASKS_CHROMIUM to a Chromium executable"
+fi
+
 echo "==> Testing"
 dotnet test tests/FuncTasks.Tests --no-build --nologo "$@"
 

@@ -19,6 +19,7 @@ IBenchmarkCommand[] commands =
     new RetentionBenchmark(),
     new ScheduleLatenessBenchmark(),
     new ScheduleIdleBenchmark(),
+    new StatsBenchmark(),
 ];
 
 return await BenchmarkCli.RunAsync(args, commands);

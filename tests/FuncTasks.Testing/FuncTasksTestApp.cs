@@ -31,6 +31,9 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
     /// <summary>Whether this app made its own tables (a fresh prefix), so disposing it deletes them.</summary>
     public bool OwnsStorage { get; private init; }
     public HttpClient Client => http.Client;
+
+    /// <summary>Where the app answers (a loopback URL when started with <see cref="FuncTasksTestAppOptions.Listen"/>).</summary>
+    public Uri BaseAddress => http.BaseAddress;
     public IServiceProvider Services => http.Services;
     public StorageAccount Storage => Services.GetRequiredService<StorageAccount>();
     public DurableTestHost? Durable { get; }
@@ -62,7 +65,7 @@ public sealed class FuncTasksTestApp : IAsyncDisposable
         {
             services.AddSingleton(_ => holder.Client ?? throw new InvalidOperationException("This app was started without the durable engine."));
             options.ConfigureServices?.Invoke(services);
-        }).ConfigureAwait(false);
+        }, options.Listen, options.FunctionKey).ConfigureAwait(false);
 
         DurableTestHost? durable = null;
         if (options.WithDurable)
@@ -143,6 +146,12 @@ public sealed class FuncTasksTestAppOptions
 {
     public required string StorageConnectionString { get; init; }
     public bool WithDurable { get; init; }
+
+    /// <summary>Serve on a loopback port (Kestrel) rather than in memory, so a browser can open the app.</summary>
+    public bool Listen { get; init; }
+
+    /// <summary>When set, functions of auth level Function answer 401 without this key, as under the host; <see cref="FuncTasksTestApp.Client"/> sends it.</summary>
+    public string? FunctionKey { get; init; }
 
     /// <summary>Table prefix; give two apps the same one (and the same <see cref="TaskHub"/>) to make them one scaled-out app.</summary>
     public string? Prefix { get; init; }

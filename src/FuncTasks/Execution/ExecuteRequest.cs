@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using FuncTasks.Api;
 
 namespace FuncTasks.Execution;
@@ -10,7 +8,7 @@ namespace FuncTasks.Execution;
 /// The optional body of <c>$execute</c>: params and env merged over the task's own, and when to run: at
 /// <see cref="RunAt"/> or after <see cref="DelaySeconds"/> (not both), else at once.
 /// </summary>
-public sealed partial record ExecuteRequest(JsonElement? Params, IReadOnlyDictionary<string, string>? Env)
+public sealed record ExecuteRequest(JsonElement? Params, IReadOnlyDictionary<string, string>? Env)
 {
     /// <summary>A run_at this far in the past still runs (at once); further back is refused.</summary>
     public static readonly TimeSpan PastTolerance = TimeSpan.FromSeconds(5);
@@ -77,7 +75,7 @@ public sealed partial record ExecuteRequest(JsonElement? Params, IReadOnlyDictio
             return null;
         }
 
-        if (RequiresOffset().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+        if (Timestamps.TryParseRfc3339(text, out var value))
         {
             return value;
         }
@@ -85,9 +83,6 @@ public sealed partial record ExecuteRequest(JsonElement? Params, IReadOnlyDictio
         fields.AddError(name, "must be an RFC 3339 timestamp with an offset, e.g. 2026-12-01T02:00:00Z or 2026-12-01T03:00:00+01:00");
         return null;
     }
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")]
-    private static partial Regex RequiresOffset();
 
     /// <summary>The task's params with the request's over them (a shallow merge: the request wins per key).</summary>
     public static JsonElement? MergeParams(JsonElement? taskParams, JsonElement? requestParams)

@@ -64,6 +64,7 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<JobLifecycle>();
         services.TryAddSingleton<PermitRequestPlanner>();
         services.TryAddSingleton<JobStreamWriter>();
+        services.TryAddSingleton<JobStatistics>();
         services.TryAddSingleton<ArtifactStore>();
         services.TryAddSingleton<IdempotencyStore>();
         services.TryAddSingleton<IdempotentRequests>();

@@ -125,6 +125,35 @@ public sealed class JobStore(StorageAccount storage)
     }
 
     /// <summary>
+    /// The status and times of the jobs submitted at or after <paramref name="since"/>, newest first, read without
+    /// scanning older ones: a job's id is minted at or before its submission, so its RowKey (the id inverted) is at
+    /// most the inverted smallest id of <paramref name="since"/> minus <see cref="IdLag"/>; that RowKey range is all
+    /// the query reads, Table storage filters it on <c>SubmittedAt</c>, and only the four columns come back.
+    /// </summary>
+    public async IAsyncEnumerable<JobTimes> ReadSubmittedSinceAsync(
+        DateTimeOffset since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var oldestKey = UlidIds.Invert(UlidIds.Earliest(since - IdLag));
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey le {oldestKey} and SubmittedAt ge {since}");
+        string[] columns = ["Status", "SubmittedAt", "StartedAt", "FinishedAt"];
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: columns, cancellationToken: cancellationToken))
+        {
+            yield return new JobTimes(
+                Enum.Parse<JobStatus>(entity.GetString("Status"), ignoreCase: true),
+                entity.GetDateTimeOffset("SubmittedAt") ?? default,
+                entity.GetDateTimeOffset("StartedAt"),
+                entity.GetDateTimeOffset("FinishedAt"));
+        }
+    }
+
+    /// <summary>
+    /// How much older than its submission a job's id can be: a schedule's fire takes the id of its occurrence
+    /// (<see cref="Schedules.ScheduleFirer.JobIdFor"/>) and may come up to <c>catch_up_seconds</c> later; every other
+    /// job's id is minted when it is submitted.
+    /// </summary>
+    internal static readonly TimeSpan IdLag = TimeSpan.FromSeconds(Schedules.ScheduleSpecParser.MaxCatchUpSeconds + 60);
+
+    /// <summary>
     /// Ids of at most <paramref name="max"/> jobs that finished (completed, failed, canceled) before <paramref name="cutoff"/>,
     /// for retention. Such a job was submitted before it too, so the scan is bounded to that key range.
     /// </summary>

@@ -16,6 +16,9 @@ public sealed record JobLinks(string Job, string Stream);
 /// <summary>HTTP triggers for executing tasks and following, canceling and deleting jobs.</summary>
 public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobStreamWriter stream, IOptions<ApiOptions> api, IdempotentRequests idempotency)
 {
+    /// <summary>A job id segment; the regex keeps <c>$stats</c> for its own function (the host's router does not prefer literals).</summary>
+    internal const string JobRoute = "v1/jobs/{id:regex(^(?!\\$))}";
+
     [Function("ExecuteTask")]
     public Task<IResult> Execute(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "v1/tasks/{id}/$execute")] HttpRequest request,
@@ -68,7 +71,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
 
     [Function("GetJob")]
     public async Task<IResult> Get(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "v1/jobs/{id}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobRoute)] HttpRequest request,
         string id,
         CancellationToken cancellationToken)
     {
@@ -89,7 +92,7 @@ public sealed class JobsApi(JobSchedulerFactory schedulers, JobStore jobs, JobSt
 
     [Function("DeleteJob")]
     public async Task<IResult> Delete(
-        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "v1/jobs/{id}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = JobRoute)] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ public sealed class ApiKeyCheck
     public const string Header = "X-API-Key";
 
     /// <summary>Functions reachable without any key (the contract's anonymous ones).</summary>
-    public static readonly IReadOnlySet<string> AnonymousFunctions = new HashSet<string>(StringComparer.Ordinal) { "Health", "OpenApiDocument", "ApiDocs" };
+    public static readonly IReadOnlySet<string> AnonymousFunctions = new HashSet<string>(StringComparer.Ordinal) { "Health", "OpenApiDocument", "ApiDocs", "Dashboard", "DashboardFile" };
 
     private readonly byte[][] digests;
 

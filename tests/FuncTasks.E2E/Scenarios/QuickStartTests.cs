@@ -128,6 +128,8 @@ public sealed class QuickStartTests(SharedApp shared)
         var api = shared.Api;
         Assert.True((await api.GetAsync("api/v1/tasks/$functions")).TryGetProperty("items", out _));
         Assert.True((await api.GetAsync("api/v1/tasks/$orphaned")).TryGetProperty("orphaned_tasks", out _));
+        Assert.True((await api.GetAsync("api/v1/jobs/$stats")).TryGetProperty("counts", out _));
+        Assert.Equal("since", (await api.GetAsync("api/v1/jobs/$stats?since=yesterday", HttpStatusCode.BadRequest)).GetProperty("errors").EnumerateObject().Single().Name);
         var bad = await api.GetAsync("api/v1/tasks/not-a-ulid", HttpStatusCode.BadRequest);
         Assert.Equal("application/problem+json", (await api.SendRawAsync(HttpMethod.Get, "api/v1/tasks/not-a-ulid")).Content.Headers.ContentType?.MediaType);
         Assert.StartsWith("urn:functasks:error:", bad.Str("type"), StringComparison.Ordinal);

@@ -4,6 +4,8 @@ using FuncTasks.Hosting;
 using FuncTasks.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Azure.Functions.Worker;
@@ -21,27 +23,59 @@ namespace FuncTasks.Testing.Http;
 /// route values, [DurableClient], FunctionContext, CancellationToken), the app's own <see cref="HttpTriggerPipeline"/>
 /// runs around it (the API-key check, thrown exceptions as problem details) as in the worker, and the returned
 /// IResult is executed on a real HttpContext.
+/// With <c>listen</c> it serves on a loopback port over Kestrel instead of the in-memory test server (for a browser);
+/// with a <c>functionKey</c> it refuses, as the host does, a request to a function of auth level Function that does not
+/// carry that key in <c>x-functions-key</c> or <c>?code=</c> (401, empty body).
 /// </summary>
 public sealed class FunctionsTestHost : IAsyncDisposable
 {
     private readonly WebApplication app;
 
-    private FunctionsTestHost(WebApplication app)
+    private FunctionsTestHost(WebApplication app, Uri? listening, string? functionKey)
     {
         this.app = app;
-        Client = app.GetTestClient();
-        Client.BaseAddress = new Uri("http://localhost/");
+        if (listening is null)
+        {
+            Client = app.GetTestClient();
+            Client.BaseAddress = new Uri("http://localhost/");
+        }
+        else
+        {
+            Client = new HttpClient { BaseAddress = listening };
+        }
+
+        if (functionKey is not null)
+        {
+            Client.DefaultRequestHeaders.Add(FunctionKeyHeader, functionKey);
+        }
+
+        BaseAddress = Client.BaseAddress;
     }
 
+    public const string FunctionKeyHeader = "x-functions-key";
+
     public HttpClient Client { get; }
+
+    /// <summary>Where the app answers: a loopback URL a browser can open when started with <c>listen</c>.</summary>
+    public Uri BaseAddress { get; }
     public IServiceProvider Services => app.Services;
 
     public static async Task<FunctionsTestHost> StartAsync(
         IReadOnlyDictionary<string, string?> settings,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        bool listen = false,
+        string? functionKey = null)
     {
         var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
+        if (listen)
+        {
+            builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.UseTestServer();
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(settings);
@@ -58,13 +92,30 @@ public sealed class FunctionsTestHost : IAsyncDisposable
         {
             var pattern = string.IsNullOrEmpty(prefix) ? function.Route : $"{prefix}/{function.Route}";
             var method = ResolveEntryPoint(assembly, function.EntryPoint);
-            app.MapMethods(pattern, function.Methods, context => InvokeAsync(context, pipeline, function, method))
+            app.MapMethods(pattern, function.Methods, context => HasKey(context, function, functionKey)
+                    ? InvokeAsync(context, pipeline, function, method)
+                    : Refuse(context))
                 .WithDisplayName(function.Name);
         }
 
         await app.Services.GetRequiredService<StorageAccount>().EnsureCreatedAsync(CancellationToken.None).ConfigureAwait(false);
         await app.StartAsync().ConfigureAwait(false);
-        return new FunctionsTestHost(app);
+        var listening = listen
+            ? new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/")
+            : null;
+        return new FunctionsTestHost(app, listening, functionKey);
+    }
+
+    private static bool HasKey(HttpContext context, HttpFunctionMetadata function, string? functionKey) =>
+        functionKey is null
+        || string.Equals(function.AuthLevel, "Anonymous", StringComparison.OrdinalIgnoreCase)
+        || context.Request.Headers[FunctionKeyHeader] == functionKey
+        || (context.Request.Headers[FunctionKeyHeader].Count == 0 && context.Request.Query["code"] == functionKey);
+
+    private static Task Refuse(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()

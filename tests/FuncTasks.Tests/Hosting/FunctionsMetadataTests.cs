@@ -24,10 +24,11 @@ public sealed class FunctionsMetadataTests
         ("GET", "v1/concurrency", "Function"),
         ("PUT", "v1/concurrency", "Function"),
         ("GET", "v1/jobs", "Function"),
-        ("GET", "v1/jobs/{id}", "Function"),
+        ("GET", $"v1/jobs/{Id}", "Function"),
+        ("GET", "v1/jobs/$stats", "Function"),
         ("POST", "v1/jobs/{id}/$cancel", "Function"),
         ("POST", "v1/jobs/{id}/$rerun", "Function"),
-        ("DELETE", "v1/jobs/{id}", "Function"),
+        ("DELETE", $"v1/jobs/{Id}", "Function"),
         ("GET", "v1/jobs/{id}/$stream", "Function"),
         ("POST", "v1/schedules", "Function"),
         ("GET", "v1/schedules", "Function"),
@@ -43,6 +44,8 @@ public sealed class FunctionsMetadataTests
         ("GET", "health", "Anonymous"),
         ("GET", "openapi.json", "Anonymous"),
         ("GET", "docs", "Anonymous"),
+        ("GET", "dashboard", "Anonymous"),
+        ("GET", "dashboard/{file}", "Anonymous"),
     ];
 
     [Fact]

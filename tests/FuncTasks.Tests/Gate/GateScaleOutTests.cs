@@ -8,38 +8,16 @@ namespace FuncTasks.Tests.Gate;
 [Collection(DurableHeavyTests.Name)]
 public sealed class GateScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private AppHost a = null!;
-    private AppHost b = null!;
+    private TwoInstances apps = null!;
 
-    public async Task InitializeAsync()
-    {
-        var prefix = TestNames.Unique("t");
-        var hub = TestNames.Unique("hub");
-        FuncTasksTestAppOptions Instance(string connection, string name, bool last) => new()
-        {
-            StorageConnectionString = connection,
-            WithDurable = true,
-            Prefix = prefix,
-            TaskHub = hub,
-            // Each instance's nap function says which instance ran it.
-            ConfigureServices = s => GateTestFunctions.Register(s, name),
-            // Messages caught in the partition handover when B joins come back after this.
-            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(6),
-            DeleteTaskHubOnDispose = last,
-        };
-        a = await AppHost.StartAsync(cs => Instance(cs, "A", last: false));
-        b = await AppHost.StartAsync(cs => Instance(cs, "B", last: true));
-    }
+    private AppHost a => apps.A;
 
-    public async Task DisposeAsync()
-    {
-        // Both workers stop before the last one deletes the shared hub; the shared tables (a prefix of this test's choosing) go last.
-        var storage = a.Storage;
-        await Task.WhenAll(a.App.Durable!.StopWorkerAsync(), b.App.Durable!.StopWorkerAsync());
-        await a.DisposeAsync();
-        await b.DisposeAsync();
-        await FuncTasksTestApp.DeleteStorageAsync(storage);
-    }
+    private AppHost b => apps.B;
+
+    // Each instance's nap function says which instance ran it; messages caught in the partition handover come back after 6 s.
+    public async Task InitializeAsync() => apps = await TwoInstances.StartAsync(name => s => GateTestFunctions.Register(s, name), TimeSpan.FromSeconds(6));
+
+    public async Task DisposeAsync() => await apps.DisposeAsync();
 
     [Fact]
     public async Task TwoInstances_OneGate_TheLimitHoldsAcrossBoth_BothWorkersRunJobs()

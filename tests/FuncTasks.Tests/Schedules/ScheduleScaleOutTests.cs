@@ -8,35 +8,15 @@ namespace FuncTasks.Tests.Schedules;
 [Collection(DurableHeavyTests.Name)]
 public sealed class ScheduleScaleOutTests : IAsyncLifetime
 {
-    private AppHost a = null!;
-    private AppHost b = null!;
+    private TwoInstances apps = null!;
 
-    public async Task InitializeAsync()
-    {
-        var prefix = TestNames.Unique("t");
-        var hub = TestNames.Unique("hub");
-        FuncTasksTestAppOptions Instance(string connection, bool last) => new()
-        {
-            StorageConnectionString = connection,
-            WithDurable = true,
-            Prefix = prefix,
-            TaskHub = hub,
-            ConfigureServices = GateTestFunctions.Register,
-            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(6),
-            DeleteTaskHubOnDispose = last,
-        };
-        a = await AppHost.StartAsync(cs => Instance(cs, last: false));
-        b = await AppHost.StartAsync(cs => Instance(cs, last: true));
-    }
+    private AppHost a => apps.A;
 
-    public async Task DisposeAsync()
-    {
-        var storage = a.Storage;
-        await Task.WhenAll(a.App.Durable!.StopWorkerAsync(), b.App.Durable!.StopWorkerAsync());
-        await a.DisposeAsync();
-        await b.DisposeAsync();
-        await FuncTasksTestApp.DeleteStorageAsync(storage);
-    }
+    private AppHost b => apps.B;
+
+    public async Task InitializeAsync() => apps = await TwoInstances.StartAsync(_ => GateTestFunctions.Register, TimeSpan.FromSeconds(6));
+
+    public async Task DisposeAsync() => await apps.DisposeAsync();
 
     [Fact]
     public async Task TwoInstances_AMinuteOfA1SecondSchedule_OneJobPerOccurrence_NoneMissing()

@@ -4,6 +4,7 @@ using FuncTasks.Gate;
 using FuncTasks.Hosting;
 using FuncTasks.Jobs;
 using FuncTasks.Schedules;
+using FuncTasks.Storage;
 using FuncTasks.TaskFunctions;
 using FuncTasks.Tasks;
 using Microsoft.DurableTask.Client;

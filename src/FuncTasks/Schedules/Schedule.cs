@@ -52,6 +52,19 @@ public sealed record ScheduleDefinition(string Id, ScheduleSpec Spec, DateTimeOf
     /// occurrence; a resume does not catch up the paused time).
     /// </summary>
     public DateTimeOffset ActiveFrom => UpdatedAt;
+
+    /// <summary>An occurrence this recent fires even with <c>catch_up_seconds</c> 0: the driver's own wake-up takes some time.</summary>
+    public static readonly TimeSpan OnTimeGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where the calendar goes on from: after the last occurrence the driver dealt with, and never before <see cref="ActiveFrom"/>.</summary>
+    public DateTimeOffset CountsFrom(ScheduleState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Cursor is { } cursor && cursor > ActiveFrom ? cursor : ActiveFrom;
+    }
+
+    /// <summary>How old a due occurrence may be and still fire: <c>catch_up_seconds</c>, and at least <see cref="OnTimeGrace"/>.</summary>
+    public TimeSpan CatchUpWindow => TimeSpan.FromSeconds(Math.Max(Spec.CatchUpSeconds, OnTimeGrace.TotalSeconds));
 }
 
 /// <summary>One fire, as <c>last_fire</c> shows it.</summary>

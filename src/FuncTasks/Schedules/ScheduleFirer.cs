@@ -33,9 +33,6 @@ public sealed class ScheduleFirer(
     TimeProvider clock,
     ILogger<ScheduleFirer> logger)
 {
-    /// <summary>An occurrence this recent fires even with <c>catch_up_seconds</c> 0: the driver's own wake-up takes some time.</summary>
-    public static readonly TimeSpan OnTimeGrace = TimeSpan.FromSeconds(5);
-
     /// <summary>An occurrence this close is waited for in the activity: a durable timer can fire up to a second early.</summary>
     private static readonly TimeSpan WaitHere = TimeSpan.FromSeconds(3);
 
@@ -56,7 +53,7 @@ public sealed class ScheduleFirer(
         var schedule = stored.Value;
         var calendar = ScheduleCalendar.Of(schedule.Spec);
         var state = await schedules.GetStateAsync(scheduleId, cancellationToken);
-        var from = Later(state.Cursor, schedule.ActiveFrom);
+        var from = schedule.CountsFrom(state);
         if (!schedule.Spec.Enabled || calendar?.NextAfter(from) is not { } next)
         {
             return ScheduleWake.UntilChanged;
@@ -76,7 +73,7 @@ public sealed class ScheduleFirer(
         }
 
         // Every occurrence due by now: the newest fires if it is recent enough; older ones collapse into it or are missed.
-        var window = TimeSpan.FromSeconds(schedule.Spec.CatchUpSeconds) > OnTimeGrace ? TimeSpan.FromSeconds(schedule.Spec.CatchUpSeconds) : OnTimeGrace;
+        var window = schedule.CatchUpWindow;
         var latest = next;
         long missed = 0;
         var counted = 1;
@@ -319,6 +316,4 @@ public sealed class ScheduleFirer(
 
     /// <summary>The id of the job a fire of <paramref name="scheduleId"/> starts for <paramref name="occurrence"/>: the same every time.</summary>
     public static string JobIdFor(string scheduleId, DateTimeOffset occurrence) => UlidIds.ForOccurrence(scheduleId, occurrence);
-
-    private static DateTimeOffset Later(DateTimeOffset? a, DateTimeOffset b) => a is { } value && value > b ? value : b;
 }

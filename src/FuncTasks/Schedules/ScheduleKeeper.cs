@@ -54,9 +54,8 @@ public sealed class ScheduleKeeper(ScheduleStore store, ScheduleFirer firer, Tas
                 await KeepBufferedAsync(client, schedule.Id, buffered, cancellationToken);
             }
 
-            var from = state.Cursor is { } cursor && cursor > schedule.ActiveFrom ? cursor : schedule.ActiveFrom;
-            var window = TimeSpan.FromSeconds(Math.Max(schedule.Spec.CatchUpSeconds, ScheduleFirer.OnTimeGrace.TotalSeconds));
-            if (schedule.Spec.Enabled && ScheduleCalendar.Of(schedule.Spec)?.NextAfter(from) is { } due && due < now - window - OverdueAfter)
+            if (schedule.Spec.Enabled && ScheduleCalendar.Of(schedule.Spec)?.NextAfter(schedule.CountsFrom(state)) is { } due
+                && due < now - schedule.CatchUpWindow - OverdueAfter)
             {
                 overdue.Add(schedule.Id);
                 logger.SweepOverdueSchedule(schedule.Id, due);

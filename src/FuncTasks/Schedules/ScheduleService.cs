@@ -50,7 +50,7 @@ public sealed class ScheduleService(ScheduleStore store, TaskStore tasks, TaskFu
     {
         ArgumentNullException.ThrowIfNull(spec);
         var current = await store.GetAsync(id, cancellationToken) ?? throw Refusals.NotFound("schedule", id);
-        EnsureMatches(ifMatch, current.Version);
+        IfMatch.Ensure(ifMatch, current.Version, "schedule");
         await CheckTaskAsync(spec, cancellationToken);
 
         var replaced = current.Value with { Spec = spec, UpdatedAt = Timestamps.Now(clock), DisabledReason = null };
@@ -73,7 +73,7 @@ public sealed class ScheduleService(ScheduleStore store, TaskStore tasks, TaskFu
         if (ifMatch is not null)
         {
             var current = await store.GetAsync(id, cancellationToken) ?? throw Refusals.NotFound("schedule", id);
-            EnsureMatches(ifMatch, current.Version);
+            IfMatch.Ensure(ifMatch, current.Version, "schedule");
             expected = current.Version;
         }
 
@@ -149,7 +149,7 @@ public sealed class ScheduleService(ScheduleStore store, TaskStore tasks, TaskFu
         var schedule = stored.Value;
         var spec = schedule.Spec;
         var now = clock.GetUtcNow();
-        var from = state.Cursor is { } cursor && cursor > schedule.ActiveFrom ? cursor : schedule.ActiveFrom;
+        var from = schedule.CountsFrom(state);
         var nextRuns = spec.Enabled && ScheduleCalendar.Of(spec) is { } calendar ? calendar.Next(from > now ? from : now, 5) : [];
         var view = new ScheduleView(schedule.Id, spec.TaskId, spec.Cron, spec.TimeZone, spec.Params, spec.Env, spec.Enabled, spec.Overlap,
             spec.CatchUpSeconds, spec.StartAt, spec.EndAt, spec.Tags, nextRuns, state.LastFire, state.Fires, state.MissedFires,
@@ -157,13 +157,6 @@ public sealed class ScheduleService(ScheduleStore store, TaskStore tasks, TaskFu
         return new Versioned<ScheduleView>(view, stored.Version);
     }
 
-    private static void EnsureMatches(string? ifMatch, ETag current)
-    {
-        if (ifMatch is not null && !HttpETags.Matches(ifMatch, current))
-        {
-            throw Refusals.PreconditionFailed("If-Match does not match the schedule's current ETag; GET it again and retry.");
-        }
-    }
 
     private static RefusalException Stale(string id) =>
         Refusals.PreconditionFailed($"The schedule '{id}' changed while it was being written; GET it again and retry.");

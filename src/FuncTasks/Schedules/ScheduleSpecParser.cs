@@ -22,19 +22,7 @@ public static class ScheduleSpecParser
         // Read-only fields a client may echo back from a GET; they are ignored.
         fields.Allow("next_runs", "last_fire", "fires", "missed_fires", "disabled_reason", "created_at", "updated_at");
 
-        string? clientId = null;
-        if (fields.TryGet("id", out var idElement) && idElement.ValueKind != JsonValueKind.Null)
-        {
-            if (idElement.ValueKind != JsonValueKind.String || !UlidIds.IsValid(idElement.GetString()))
-            {
-                fields.AddError("id", "must be a ULID (26 characters of Crockford base32)");
-            }
-            else
-            {
-                clientId = idElement.GetString()!.ToUpperInvariant();
-            }
-        }
-
+        var clientId = TaskSpecParser.ReadClientId(fields);
         var taskId = fields.ReadString("task_id", required: true);
         if (taskId is not null && !UlidIds.IsValid(taskId))
         {

@@ -3,7 +3,6 @@ using Azure;
 using Azure.Data.Tables;
 using FuncTasks.Api;
 using FuncTasks.Storage;
-using FuncTasks.Tasks;
 
 namespace FuncTasks.Schedules;
 
@@ -20,18 +19,8 @@ public sealed class ScheduleStore(StorageAccount storage)
     private const string StatePartition = "state";
     private readonly TableClient table = storage.Schedules;
 
-    public async Task<Versioned<ScheduleDefinition>?> CreateAsync(ScheduleDefinition schedule, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await table.AddEntityAsync(ToEntity(schedule), cancellationToken);
-            return new Versioned<ScheduleDefinition>(schedule, response.Headers.ETag ?? default);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            return null;
-        }
-    }
+    public async Task<Versioned<ScheduleDefinition>?> CreateAsync(ScheduleDefinition schedule, CancellationToken cancellationToken) =>
+        await VersionedRows.TryAddAsync(table, ToEntity(schedule), cancellationToken) is { } version ? new Versioned<ScheduleDefinition>(schedule, version) : null;
 
     public async Task<Versioned<ScheduleDefinition>?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -40,45 +29,19 @@ public sealed class ScheduleStore(StorageAccount storage)
     }
 
     /// <summary>Replaces the definition if it is still at <paramref name="expected"/>.</summary>
-    public async Task<(WriteOutcome Outcome, ETag Version)> ReplaceAsync(ScheduleDefinition schedule, ETag expected, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await table.UpdateEntityAsync(ToEntity(schedule), expected, TableUpdateMode.Replace, cancellationToken);
-            return (WriteOutcome.Written, response.Headers.ETag ?? default);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return (WriteOutcome.NotFound, default);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
-        {
-            return (WriteOutcome.Stale, default);
-        }
-    }
+    public Task<(WriteOutcome Outcome, ETag Version)> ReplaceAsync(ScheduleDefinition schedule, ETag expected, CancellationToken cancellationToken) =>
+        VersionedRows.ReplaceAsync(table, ToEntity(schedule), expected, cancellationToken);
 
     /// <summary>Deletes the definition (if still at <paramref name="expected"/>) and then the state.</summary>
     public async Task<WriteOutcome> DeleteAsync(string id, ETag expected, CancellationToken cancellationToken)
     {
-        try
+        var outcome = await VersionedRows.DeleteAsync(table, DefinitionPartition, id, expected, cancellationToken);
+        if (outcome == WriteOutcome.Written)
         {
-            var response = await table.DeleteEntityAsync(DefinitionPartition, id, expected, cancellationToken);
-            if (response.Status == 404)
-            {
-                return WriteOutcome.NotFound;
-            }
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return WriteOutcome.NotFound;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
-        {
-            return WriteOutcome.Stale;
+            await table.DeleteEntityAsync(StatePartition, id, ETag.All, cancellationToken);
         }
 
-        await table.DeleteEntityAsync(StatePartition, id, ETag.All, cancellationToken);
-        return WriteOutcome.Written;
+        return outcome;
     }
 
     public Task<ListPage<ScheduleDefinition>> ListAsync(ScheduleQuery query, PageRequest page, CancellationToken cancellationToken)

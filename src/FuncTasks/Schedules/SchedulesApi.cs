@@ -66,7 +66,7 @@ public sealed class SchedulesApi(ScheduleService schedules, ScheduleFirer firer,
             throw Refusals.Validation("id", "must match the id in the path (or be left out)");
         }
 
-        var replaced = await schedules.ReplaceAsync(scheduleId, spec, IfMatch(request), client, cancellationToken);
+        var replaced = await schedules.ReplaceAsync(scheduleId, spec, IfMatch.From(request), client, cancellationToken);
         return ApiResults.Ok(replaced.Value).WithHeader("ETag", replaced.HttpETag);
     }
 
@@ -77,7 +77,7 @@ public sealed class SchedulesApi(ScheduleService schedules, ScheduleFirer firer,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        await schedules.DeleteAsync(UlidIds.Parse(id, "id"), IfMatch(request), client, cancellationToken);
+        await schedules.DeleteAsync(UlidIds.Parse(id, "id"), IfMatch.From(request), client, cancellationToken);
         return ApiResults.NoContent();
     }
 
@@ -96,6 +96,4 @@ public sealed class SchedulesApi(ScheduleService schedules, ScheduleFirer firer,
             return JobsApi.JobAccepted(job, client, request, context);
         }, cancellationToken);
 
-    private static string? IfMatch(HttpRequest request) =>
-        request.Headers.IfMatch.Count == 0 ? null : string.Join(",", request.Headers.IfMatch.ToArray());
 }

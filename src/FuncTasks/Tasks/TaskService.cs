@@ -26,7 +26,7 @@ public sealed class TaskService(TaskStore store, ScheduleService schedules, Task
     {
         var type = ResolveType(spec);
         var current = await GetAsync(id, cancellationToken);
-        EnsureMatches(ifMatch, current.Version);
+        IfMatch.Ensure(ifMatch, current.Version, "task");
 
         var task = Build(id, spec, type, current.Value.CreatedAt, Timestamps.Now(clock));
         var (outcome, version) = await store.ReplaceAsync(task, ifMatch is null ? ETag.All : current.Version, cancellationToken);
@@ -44,7 +44,7 @@ public sealed class TaskService(TaskStore store, ScheduleService schedules, Task
         if (ifMatch is not null)
         {
             var current = await GetAsync(id, cancellationToken);
-            EnsureMatches(ifMatch, current.Version);
+            IfMatch.Ensure(ifMatch, current.Version, "task");
             expected = current.Version;
         }
 
@@ -103,13 +103,6 @@ public sealed class TaskService(TaskStore store, ScheduleService schedules, Task
     private static TaskDefinition Build(string id, TaskSpec spec, TaskType type, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
         new(id, spec.Command, type, spec.Params, spec.Env, spec.Enabled, spec.Tags, spec.TimeoutSeconds, spec.Retry, createdAt, updatedAt);
 
-    private static void EnsureMatches(string? ifMatch, ETag current)
-    {
-        if (ifMatch is not null && !HttpETags.Matches(ifMatch, current))
-        {
-            throw Refusals.PreconditionFailed("If-Match does not match the task's current ETag; GET it again and retry.");
-        }
-    }
 
     private static RefusalException StaleTask(string id) =>
         Refusals.PreconditionFailed($"The task '{id}' changed while it was being written; GET it again and retry.");

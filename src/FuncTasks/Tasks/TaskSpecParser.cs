@@ -22,19 +22,7 @@ public static partial class TaskSpecParser
         // Read-only fields a client may echo back from a GET; they are ignored.
         fields.Allow("created_at", "updated_at", "disabled_reason");
 
-        string? clientId = null;
-        if (fields.TryGet("id", out var idElement) && idElement.ValueKind != JsonValueKind.Null)
-        {
-            if (idElement.ValueKind != JsonValueKind.String || !UlidIds.IsValid(idElement.GetString()))
-            {
-                fields.AddError("id", "must be a ULID (26 characters of Crockford base32)");
-            }
-            else
-            {
-                clientId = idElement.GetString()!.ToUpperInvariant();
-            }
-        }
-
+        var clientId = ReadClientId(fields);
         var command = fields.ReadString("command", required: true, minLength: 1, maxLength: MaxCommandLength);
         var taskType = ReadTaskType(fields);
         var parameters = fields.ReadObject("params");
@@ -53,6 +41,24 @@ public static partial class TaskSpecParser
         fields.ThrowIfInvalid();
 
         return (new TaskSpec(command!, taskType, parameters?.Clone(), env, enabled, tags, timeout, retry), clientId);
+    }
+
+    /// <summary>The <c>id</c> a client may give on create (a ULID, in canonical form), or null when it gave none.</summary>
+    public static string? ReadClientId(JsonFields fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        if (!fields.TryGet("id", out var idElement) || idElement.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (idElement.ValueKind != JsonValueKind.String || !UlidIds.IsValid(idElement.GetString()))
+        {
+            fields.AddError("id", "must be a ULID (26 characters of Crockford base32)");
+            return null;
+        }
+
+        return idElement.GetString()!.ToUpperInvariant();
     }
 
     private static TaskType? ReadTaskType(JsonFields fields)

@@ -6,13 +6,6 @@ using FuncTasks.Storage;
 
 namespace FuncTasks.Tasks;
 
-public enum WriteOutcome
-{
-    Written,
-    NotFound,
-    Stale,
-}
-
 public sealed record TaskQuery(bool? Enabled, TaskType? TaskType, IReadOnlyList<string> Tags);
 
 /// <summary>
@@ -24,18 +17,8 @@ public sealed class TaskStore(StorageAccount storage)
     private const string Partition = "task";
     private readonly TableClient table = storage.Tasks;
 
-    public async Task<Versioned<TaskDefinition>?> CreateAsync(TaskDefinition task, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await table.AddEntityAsync(ToEntity(task), cancellationToken);
-            return new Versioned<TaskDefinition>(task, response.Headers.ETag ?? default);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            return null;
-        }
-    }
+    public async Task<Versioned<TaskDefinition>?> CreateAsync(TaskDefinition task, CancellationToken cancellationToken) =>
+        await VersionedRows.TryAddAsync(table, ToEntity(task), cancellationToken) is { } version ? new Versioned<TaskDefinition>(task, version) : null;
 
     public async Task<Versioned<TaskDefinition>?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -44,40 +27,11 @@ public sealed class TaskStore(StorageAccount storage)
     }
 
     /// <summary>Replaces the task if it is still at <paramref name="expected"/>.</summary>
-    public async Task<(WriteOutcome Outcome, ETag Version)> ReplaceAsync(TaskDefinition task, ETag expected, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await table.UpdateEntityAsync(ToEntity(task), expected, TableUpdateMode.Replace, cancellationToken);
-            return (WriteOutcome.Written, response.Headers.ETag ?? default);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return (WriteOutcome.NotFound, default);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
-        {
-            return (WriteOutcome.Stale, default);
-        }
-    }
+    public Task<(WriteOutcome Outcome, ETag Version)> ReplaceAsync(TaskDefinition task, ETag expected, CancellationToken cancellationToken) =>
+        VersionedRows.ReplaceAsync(table, ToEntity(task), expected, cancellationToken);
 
-    public async Task<WriteOutcome> DeleteAsync(string id, ETag expected, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await table.DeleteEntityAsync(Partition, id, expected, cancellationToken);
-            // Table storage answers 204 for a missing row when no ETag is required; treat it as not found.
-            return response.Status == 404 ? WriteOutcome.NotFound : WriteOutcome.Written;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return WriteOutcome.NotFound;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412)
-        {
-            return WriteOutcome.Stale;
-        }
-    }
+    public Task<WriteOutcome> DeleteAsync(string id, ETag expected, CancellationToken cancellationToken) =>
+        VersionedRows.DeleteAsync(table, Partition, id, expected, cancellationToken);
 
     public Task<ListPage<TaskDefinition>> ListAsync(TaskQuery query, PageRequest page, CancellationToken cancellationToken)
     {

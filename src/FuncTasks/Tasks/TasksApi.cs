@@ -70,7 +70,7 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api, Idempo
             throw Refusals.Validation("id", "must match the id in the path (or be left out)");
         }
 
-        var replaced = await tasks.ReplaceAsync(taskId, spec, IfMatch(request), cancellationToken);
+        var replaced = await tasks.ReplaceAsync(taskId, spec, IfMatch.From(request), cancellationToken);
         return ApiResults.Ok(replaced.Value).WithHeader("ETag", replaced.HttpETag);
     }
 
@@ -80,10 +80,8 @@ public sealed class TasksApi(TaskService tasks, IOptions<ApiOptions> api, Idempo
         string id,
         CancellationToken cancellationToken)
     {
-        await tasks.DeleteAsync(UlidIds.Parse(id, "id"), IfMatch(request), cancellationToken);
+        await tasks.DeleteAsync(UlidIds.Parse(id, "id"), IfMatch.From(request), cancellationToken);
         return ApiResults.NoContent();
     }
 
-    private static string? IfMatch(HttpRequest request) =>
-        request.Headers.IfMatch.Count == 0 ? null : string.Join(",", request.Headers.IfMatch.ToArray());
 }

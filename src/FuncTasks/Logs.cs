@@ -61,9 +61,6 @@ internal static partial class Logs
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Job {JobId}: its output could not be written to storage; it is tried again")]
     public static partial void LogUploadFailed(this ILogger logger, Exception exception, string jobId);
 
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Job {JobId} ended, but returning its permit from the activity failed ({Error}); its orchestration returns it")]
-    public static partial void EarlyReleaseFailed(this ILogger logger, string jobId, string error);
-
     // 4xxx: The sweep (Maintenance/OrphanSweeper)
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed, {WakersPurged} finished wake-ups purged in {DurationMs} ms")]

@@ -28,7 +28,6 @@ public sealed class JobExecutor(
     GateClient gate,
     IOptions<ConcurrencyOptions> gateOptions,
     FuncTasksMetrics metrics,
-    TimeProvider clock,
     ILogger<JobExecutor> logger)
 {
     private readonly Dictionary<TaskType, ITaskRunner> runnerFor = runners.ToDictionary(r => r.TaskType);
@@ -37,24 +36,13 @@ public sealed class JobExecutor(
     {
         ArgumentNullException.ThrowIfNull(run);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = run.JobId, ["TaskId"] = run.Task.Id });
-        var permitGrantedAt = run.PermitGrantedAt;
-        if (run.UseGate)
+        if (run.UseGate && !await gate.HoldsPermitAsync(client, run.JobId, TimeSpan.FromSeconds(gateOptions.Value.PermitConfirmSeconds), cancellationToken))
         {
-            if (!await gate.HoldsPermitAsync(client, run.JobId, TimeSpan.FromSeconds(gateOptions.Value.PermitConfirmSeconds), run.StartedWithAcquire, cancellationToken))
-            {
-                if (!run.StartedWithAcquire)
-                {
-                    logger.PermitNotConfirmed(run.JobId);
-                }
-
-                return JobOutcome.NoPermit;
-            }
-
-            // Started beside its call to the gate, the job learns of its permit here, from the gate's committed state.
-            permitGrantedAt ??= Timestamps.Now(clock);
+            logger.PermitNotConfirmed(run.JobId);
+            return JobOutcome.NoPermit;
         }
 
-        var (job, _) = await lifecycle.BeginAsync(run.JobId, run.Attempt, permitGrantedAt, cancellationToken);
+        var (job, _) = await lifecycle.BeginAsync(run.JobId, run.Attempt, run.PermitGrantedAt, cancellationToken);
         if (job is null)
         {
             return new JobOutcome(JobStatus.Canceled, new JobError("deleted", "The job was deleted before it ran."));
@@ -70,10 +58,9 @@ public sealed class JobExecutor(
             metrics.PermitTaken();
         }
 
-        JobOutcome outcome;
         try
         {
-            outcome = await RunAttemptAsync(run, client, cancellationToken);
+            return await RunAttemptAsync(run, client, cancellationToken);
         }
         finally
         {
@@ -81,30 +68,6 @@ public sealed class JobExecutor(
             {
                 metrics.PermitReturned();
             }
-        }
-
-        if (run.UseGate && !outcome.IsAttemptFailed())
-        {
-            await ReleaseAsync(run.JobId, client);
-        }
-
-        return outcome;
-    }
-
-    /// <summary>
-    /// Returns the permit as soon as the job's record says it ended, so the next job does not wait for this activity's
-    /// result to reach the orchestration. The orchestration releases again when it ends (a no-op then): that one is
-    /// the guarantee, this one only the quick way, so a failure here is logged and the job's result kept.
-    /// </summary>
-    private async Task ReleaseAsync(string jobId, DurableTaskClient client)
-    {
-        try
-        {
-            await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, jobId, cancellation: CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            logger.EarlyReleaseFailed(jobId, ex.GetType().Name);
         }
     }
 

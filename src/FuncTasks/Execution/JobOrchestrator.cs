@@ -74,33 +74,14 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
 
         try
         {
+            var told = input.AcquireByCall
+                ? await context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, input.JobId)
+                : await SignalAcquireAsync(context, input.JobId);
+
             cancel ??= context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
-            if (input.AcquireByCall)
-            {
-                // The call and the first attempt go out in one episode: RunJob starts the work as soon as the gate's committed
-                // state shows the permit, instead of an episode after the gate's answer (and answers NoPermit if it shows the
-                // job waiting). An answer that says "granted" while RunJob found no permit came from a discarded run of the
-                // gate: ask again. The answer is not awaited when the job ran: it only says what RunJob saw.
-                var answer = context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, input.JobId);
-                var first = await RunAttemptsAsync(context, input with { StartedWithAcquire = true });
-                if (first != JobOutcome.NoPermit)
-                {
-                    return first;
-                }
-
-                if (await answer)
-                {
-                    await SignalAcquireAsync(context, input.JobId);
-                }
-            }
-            else
-            {
-                await SignalAcquireAsync(context, input.JobId);
-            }
-
             while (true)
             {
-                if (!await WaitForPermitAsync(context, input.JobId, cancel))
+                if (!told && !await WaitForPermitAsync(context, input.JobId, cancel))
                 {
                     return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));
                 }
@@ -112,7 +93,7 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
                 }
 
                 // Told of a permit the gate's committed state does not show (see ConcurrencyGate): ask again, wait again.
-                await SignalAcquireAsync(context, input.JobId);
+                told = await SignalAcquireAsync(context, input.JobId);
             }
         }
         finally
@@ -201,6 +182,9 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
     }
 
     /// <summary>Asks with a one-way signal: the answer comes as the permit event.</summary>
-    private static Task SignalAcquireAsync(TaskOrchestrationContext context, string jobId) =>
-        context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, jobId);
+    private static async Task<bool> SignalAcquireAsync(TaskOrchestrationContext context, string jobId)
+    {
+        await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, jobId);
+        return false;
+    }
 }

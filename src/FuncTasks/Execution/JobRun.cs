@@ -21,12 +21,6 @@ public sealed record JobRun(
     /// <summary>How the orchestration asks the gate for its permit: with a call (true) or a signal (see <see cref="Gate.PermitRequestPlanner"/>).</summary>
     public bool AcquireByCall { get; init; }
 
-    /// <summary>
-    /// This attempt was scheduled in the same episode as the job's call to the gate, before the gate had answered: RunJob
-    /// waits until the gate's committed state shows the job either holding a permit (it runs) or waiting (nothing runs).
-    /// </summary>
-    public bool StartedWithAcquire { get; init; }
-
     /// <summary>When the orchestration got its permit from the gate (context time).</summary>
     public DateTimeOffset? PermitGrantedAt { get; init; }
 

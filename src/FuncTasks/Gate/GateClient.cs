@@ -7,8 +7,6 @@ namespace FuncTasks.Gate;
 public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvider clock)
 {
     private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(15);
-    /// <summary>The first reads come quickly (a job waiting for its permit to show waits on this), then every 50 ms.</summary>
-    private static readonly TimeSpan FirstPollInterval = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
     public async Task<GateSnapshot> GetAsync(DurableTaskClient client, CancellationToken cancellationToken) =>
@@ -42,19 +40,10 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
     /// <summary>
     /// Whether the gate's committed state lists the job as a holder, waiting up to <paramref name="wait"/> for it: the
     /// messages that tell a job of its permit are sent before the gate's state is committed, and may come from a run of
-    /// the gate that was discarded (see <see cref="ConcurrencyGate"/>). With <paramref name="orUntilWaiting"/> it also
-    /// stops, false, as soon as the state lists the job as waiting: the gate has decided, and the job must wait its turn.
+    /// the gate that was discarded (see <see cref="ConcurrencyGate"/>).
     /// </summary>
-    public async Task<bool> HoldsPermitAsync(DurableTaskClient client, string jobId, TimeSpan wait, bool orUntilWaiting, CancellationToken cancellationToken)
-    {
-        var holds = false;
-        await UntilAsync(client, state =>
-        {
-            holds = state is not null && state.Held.Contains(jobId);
-            return holds || (orUntilWaiting && state is not null && state.Queue.Contains(jobId));
-        }, wait, cancellationToken);
-        return holds;
-    }
+    public Task<bool> HoldsPermitAsync(DurableTaskClient client, string jobId, TimeSpan wait, CancellationToken cancellationToken) =>
+        UntilAsync(client, state => state is not null && state.Held.Contains(jobId), wait, cancellationToken);
 
     /// <summary>Sets the limit and answers once the gate shows it (a signal is applied asynchronously).</summary>
     public async Task<GateSnapshot> SetLimitAsync(DurableTaskClient client, int limit, CancellationToken cancellationToken)
@@ -89,7 +78,7 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
     private async Task<bool> UntilAsync(DurableTaskClient client, Func<GateState?, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = clock.GetTimestamp();
-        for (var pause = FirstPollInterval; ; pause = pause * 2 < PollInterval ? pause * 2 : PollInterval)
+        while (true)
         {
             if (condition(await GetStateAsync(client, cancellationToken)))
             {
@@ -101,7 +90,7 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
                 return false;
             }
 
-            await Task.Delay(pause, clock, cancellationToken);
+            await Task.Delay(PollInterval, clock, cancellationToken);
         }
     }
 }

@@ -193,7 +193,6 @@ internal static class DurablePayloadSamples
         [typeof(JobRun)] = new JobRun(JobId, Task, Task.Params, Task.Env, 30, "01JART00000000000000000000", true)
         {
             AcquireByCall = true,
-            StartedWithAcquire = true,
             PermitGrantedAt = At.AddSeconds(2),
             Attempt = 2,
             ScheduledFor = At.AddMinutes(10),

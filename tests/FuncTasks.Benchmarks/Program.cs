@@ -11,6 +11,7 @@ IBenchmarkCommand[] commands =
     new JobLatencyBenchmark(),
     new JobThroughputBenchmark(),
     new GateHandoffBenchmark(),
+    new GateUtilizationBenchmark(),
     new ShellOverheadBenchmark(),
     new LiveOutputBenchmark(),
     new HostLatencyBenchmark(),

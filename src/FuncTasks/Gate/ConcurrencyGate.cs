@@ -36,9 +36,20 @@ namespace FuncTasks.Gate;
 /// after which every batch rewrote a blob). The operations do not need it: all are idempotent by job id, and what
 /// a late duplicate can leave behind (a permit with an ended job) the next waker or the sweep returns.
 /// </para>
+/// <para>
+/// The state holds the head of the queue only (<see cref="ConcurrencyOptions.QueueHead"/> waiters); later ones wait in
+/// <see cref="GateOverflow"/> and move up, half a head at a time, as the head empties. Rows that moved up are deleted
+/// by the next move, once the state that moved them is committed: a discarded run then never deletes a waiter the
+/// committed one has not taken. A waiter whose row a discarded run wrote twice is counted once too few in
+/// <see cref="GateState.Overflowed"/>; the count is reset when the overflow is found empty.
+/// </para>
 /// </summary>
-public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimeProvider clock) : TaskEntity<GateState>
+public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimeProvider clock, GateOverflow overflow) : TaskEntity<GateState>
 {
+    /// <summary>Where the overflow began in the state this batch started from (committed): rows up to it have moved up.</summary>
+    private string? movedThrough;
+    private bool batchStarted;
+
     public const string Name = "ConcurrencyGate";
 
     /// <summary>The one gate of the app.</summary>
@@ -64,17 +75,18 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     /// Grants a permit (a waker tells the job) or queues the job; a no-op for a job that waits already. A job that holds
     /// a permit and asks again was not told of it (or was told by a run of the gate that was discarded): it is told again.
     /// </summary>
-    public void Acquire(string jobId)
+    public async Task Acquire(string jobId)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
+        NoteBatchStart();
         if (State.Held.Contains(jobId))
         {
             Tell(jobId);
         }
         else
         {
-            Enqueue(jobId);
-            Admit();
+            await EnqueueAsync(jobId);
+            await AdmitAsync();
         }
     }
 
@@ -82,54 +94,57 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     /// True when the job holds a permit now; false when it queues (a waker tells it later). Asked again, it answers the
     /// same while nothing changed.
     /// </summary>
-    public bool AcquireNow(string jobId)
+    public async Task<bool> AcquireNow(string jobId)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
+        NoteBatchStart();
         if (State.Held.Contains(jobId))
         {
             return true;
         }
 
-        if (State.Held.Count < Limit && State.Queue.Count == 0)
+        if (State.Held.Count < Limit && State.Queue.Count == 0 && State.OverflowAfter is null)
         {
             State.Held.Add(jobId);
             return true;
         }
 
-        Enqueue(jobId);
-        Admit();
+        await EnqueueAsync(jobId);
+        await AdmitAsync();
         return false;
     }
 
     /// <summary>Returns the job's permit, or takes it out of the queue; a no-op when it has neither.</summary>
-    public void Release(string jobId) => Reclaim([jobId]);
+    public Task Release(string jobId) => Reclaim([jobId]);
 
     /// <summary>Releases many at once (the sweep's reclaim of permits held by finished or vanished jobs).</summary>
-    public void Reclaim(string[] jobIds)
+    public async Task Reclaim(string[] jobIds)
     {
         ArgumentNullException.ThrowIfNull(jobIds);
+        NoteBatchStart();
         foreach (var jobId in jobIds)
         {
             if (State.Held.Remove(jobId))
             {
                 State.ToWake.Remove(jobId);
             }
-            else
+            else if (!State.Queue.Remove(jobId) && IsOverflowPlace(jobId) && await overflow.RemoveAsync(jobId))
             {
-                State.Queue.Remove(jobId);
+                State.Overflowed = Math.Max(State.Overflowed - 1, 0);
             }
         }
 
-        Admit();
+        await AdmitAsync();
     }
 
     /// <summary>Raising the limit admits waiters at once; lowering it stops no running job.</summary>
-    public void SetLimit(int limit)
+    public async Task SetLimit(int limit)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        NoteBatchStart();
         State.LimitOverride = limit;
-        Admit();
+        await AdmitAsync();
     }
 
     /// <summary>The waker on its way has told its jobs: send the next one for the grants made meanwhile.</summary>
@@ -146,24 +161,92 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
 
     public static GateSnapshot Snapshot(GateState? state, int configuredLimit) => state is null
         ? new GateSnapshot(configuredLimit, 0, 0, [])
-        : new GateSnapshot(state.LimitOverride ?? configuredLimit, state.Held.Count, state.Queue.Count, [.. state.Held.Order(StringComparer.Ordinal)]);
+        : new GateSnapshot(state.LimitOverride ?? configuredLimit, state.Held.Count, state.Waiting, [.. state.Held.Order(StringComparer.Ordinal)]);
 
     /// <summary>
     /// Served in submission order: job ids are ULIDs, which sort by the time the job was accepted. The acquires of jobs
     /// accepted one after another can reach the entity out of that order (their orchestrations run on different
-    /// partitions), so a waiter is placed by its job id instead of appended.
+    /// partitions), so a waiter is placed by its job id instead of appended: in the head, or, past the head, in the
+    /// overflow (whose rows sort by job id).
     /// </summary>
-    private void Enqueue(string jobId)
+    private async Task EnqueueAsync(string jobId)
     {
+        if (IsOverflowPlace(jobId))
+        {
+            if (await overflow.TryAddAsync(jobId))
+            {
+                State.Overflowed++;
+            }
+
+            return;
+        }
+
         var place = State.Queue.BinarySearch(jobId, StringComparer.Ordinal);
         if (place < 0)
         {
             State.Queue.Insert(~place, jobId);
         }
+
+        if (State.OverflowAfter is null && State.Queue.Count > options.Value.QueueHead)
+        {
+            // The head is full: its last waiter (in a burst, the one just added) opens the overflow.
+            var last = State.Queue[^1];
+            State.Queue.RemoveAt(State.Queue.Count - 1);
+            State.OverflowAfter = State.Queue[^1];
+            if (await overflow.TryAddAsync(last))
+            {
+                State.Overflowed++;
+            }
+        }
     }
 
-    private void Admit()
+    /// <summary>Whether the job's place in the queue is in the overflow (after every waiter of the head).</summary>
+    private bool IsOverflowPlace(string jobId) =>
+        State.OverflowAfter is { } after && string.CompareOrdinal(jobId, after) > 0;
+
+    /// <summary>Waiters of the overflow move up to the head when it runs low: half a head at a time.</summary>
+    private async Task MoveUpAsync()
     {
+        var head = options.Value.QueueHead;
+        if (State.OverflowAfter is not { } after || State.Queue.Count - Math.Max(Limit - State.Held.Count, 0) >= head / 2)
+        {
+            return;
+        }
+
+        if (movedThrough is { } through)
+        {
+            await overflow.DeleteThroughAsync(through);
+            movedThrough = null;
+        }
+
+        var take = head - State.Queue.Count;
+        var next = await overflow.ReadAfterAsync(after, take);
+        State.Queue.AddRange(next);
+        State.Overflowed = Math.Max(State.Overflowed - next.Count, 0);
+        if (next.Count < take)
+        {
+            State.OverflowAfter = null; // all moved up; their rows go with the next overflow's first move
+            State.Overflowed = 0;
+        }
+        else
+        {
+            State.OverflowAfter = next[^1];
+        }
+    }
+
+    /// <summary>Notes, on the batch's first operation, where the committed state's overflow began.</summary>
+    private void NoteBatchStart()
+    {
+        if (!batchStarted)
+        {
+            batchStarted = true;
+            movedThrough = State.OverflowAfter;
+        }
+    }
+
+    private async Task AdmitAsync()
+    {
+        await MoveUpAsync();
         var admitted = Math.Min(Math.Max(Limit - State.Held.Count, 0), State.Queue.Count);
         foreach (var jobId in State.Queue.Take(admitted))
         {

@@ -18,6 +18,13 @@ public sealed class ConcurrencyOptions
     [Range(1, 300)]
     public int PermitConfirmSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// How many waiters the gate keeps in its own state, the head of its queue; the rest wait in a table
+    /// (<see cref="GateOverflow"/>), so that each batch of the gate's operations stays as cheap at 10,000 waiters as at none.
+    /// </summary>
+    [Range(2, 10_000)]
+    public int QueueHead { get; set; } = 1000;
+
     /// <summary>Switches the gate off (jobs start without a permit); for measurements, not for production.</summary>
     public bool Enabled { get; set; } = true;
 }

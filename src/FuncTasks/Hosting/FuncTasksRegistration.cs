@@ -83,6 +83,7 @@ public static class FuncTasksRegistration
         services.TryAddSingleton<JobExecutor>();
         services.TryAddSingleton<JobRecorder>();
         services.TryAddSingleton<GateClient>();
+        services.TryAddSingleton<GateOverflow>();
         services.TryAddSingleton<RetentionSweep>();
         services.TryAddSingleton<OrphanSweeper>();
         services.TryAddSingleton<ScheduleStore>();

@@ -22,6 +22,7 @@ public sealed class StorageAccount
         ArtifactIndex = tables.GetTableClient(prefix + "artifacts");
         Schedules = tables.GetTableClient(prefix + "schedules");
         IdempotencyKeys = tables.GetTableClient(prefix + "idempotency");
+        GateOverflow = tables.GetTableClient(prefix + "gatequeue");
         Artifacts = blobs.GetBlobContainerClient(prefix + "-artifacts");
         Logs = blobs.GetBlobContainerClient(prefix + "-logs");
     }
@@ -40,6 +41,9 @@ public sealed class StorageAccount
 
     /// <summary>One row per Idempotency-Key sent (Idempotency/IdempotencyStore).</summary>
     public TableClient IdempotencyKeys { get; }
+    /// <summary>The concurrency gate's waiters past the head of its queue (Gate/GateOverflow).</summary>
+    public TableClient GateOverflow { get; }
+
     /// <summary>Jobs' live output, append blobs named by job id (Output/JobOutputStore).</summary>
     public BlobContainerClient Logs { get; }
 
@@ -51,6 +55,7 @@ public sealed class StorageAccount
         await ArtifactIndex.CreateIfNotExistsAsync(cancellationToken);
         await Schedules.CreateIfNotExistsAsync(cancellationToken);
         await IdempotencyKeys.CreateIfNotExistsAsync(cancellationToken);
+        await GateOverflow.CreateIfNotExistsAsync(cancellationToken);
         await Artifacts.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await Logs.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
     }

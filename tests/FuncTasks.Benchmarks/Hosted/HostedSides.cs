@@ -137,13 +137,14 @@ internal sealed class JobSide : HostedSide
 
     public bool GateEnabled => !App.Settings.TryGetValue("FuncTasks__Concurrency__Enabled", out var enabled) || enabled != "false";
 
-    public static async Task<JobSide> StartAsync(string label, IReadOnlyDictionary<string, string> settings, AzuriteServer? storage, CancellationToken ct)
+    /// <param name="taskSpec">The task its jobs run (a task's JSON); null: the sample <see cref="Function"/>.</param>
+    public static async Task<JobSide> StartAsync(string label, IReadOnlyDictionary<string, string> settings, AzuriteServer? storage, CancellationToken ct, string? taskSpec = null)
     {
         var app = await HostedApp.StartAsync(Slug(label), settings: settings, scriptRoot: HostedFolders.App, storage: storage);
         var side = new JobSide(label, app);
         try
         {
-            var task = await side.PostAsync("api/v1/tasks", $$"""{"command": "{{Function}}", "task_type": "function", "enabled": true}""", HttpStatusCode.Created, ct);
+            var task = await side.PostAsync("api/v1/tasks", taskSpec ?? $$"""{"command": "{{Function}}", "task_type": "function", "enabled": true}""", HttpStatusCode.Created, ct);
             side.taskId = task.GetProperty("id").GetString();
             return side;
         }

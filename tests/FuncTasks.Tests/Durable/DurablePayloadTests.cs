@@ -206,6 +206,8 @@ internal static class DurablePayloadSamples
             LimitOverride = 3,
             Held = [JobId],
             Queue = ["01JJOB00000000000000000001"],
+            OverflowAfter = "01JJOB00000000000000000001",
+            Overflowed = 2,
             ToWake = [JobId],
             WakerSentAt = At,
             Wakers = 7,

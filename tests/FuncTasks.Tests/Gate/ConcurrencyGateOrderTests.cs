@@ -4,6 +4,8 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Entities;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using FuncTasks.Storage;
+using FuncTasks.Tests.Infrastructure;
 
 namespace FuncTasks.Tests.Gate;
 
@@ -148,10 +150,12 @@ public sealed class ConcurrencyGateOrderTests
         Assert.Equal([["01A"], ["01B"]], gate.Wakers);
     }
 
-    private sealed class GateUnderTest(int limit = 1, TimeProvider? clock = null)
+    /// <summary>The gate entity, one batch per operation, with its overflow in a table of its own on the shared Azurite.</summary>
+    internal sealed class GateUnderTest(int limit = 1, TimeProvider? clock = null, int queueHead = 1000)
     {
         private readonly FakeState state = new();
         private readonly FakeContext context = new();
+        private StorageAccount? storage;
 
         public GateState State => (GateState)state.Value!;
 
@@ -160,10 +164,36 @@ public sealed class ConcurrencyGateOrderTests
 
         public IReadOnlyList<string> WakerIds => context.WakerIds;
 
+        /// <summary>The overflow table's rows (job ids), in key order.</summary>
+        public async Task<List<string>> OverflowRowsAsync()
+        {
+            var rows = new List<string>();
+            await foreach (var row in (await StorageAsync()).GateOverflow.QueryAsync<Azure.Data.Tables.TableEntity>(select: ["RowKey"]))
+            {
+                rows.Add(row.RowKey);
+            }
+
+            return rows;
+        }
+
         public async Task<object?> RunAsync(string operation, object? input)
         {
-            var gate = new ConcurrencyGate(Options.Create(new ConcurrencyOptions { Limit = limit }), clock ?? TimeProvider.System);
+            var gate = new ConcurrencyGate(Options.Create(new ConcurrencyOptions { Limit = limit, QueueHead = queueHead }), clock ?? TimeProvider.System,
+                new GateOverflow(await StorageAsync()));
             return await gate.RunAsync(new FakeOperation(operation, input, context, state));
+        }
+
+        private async Task<StorageAccount> StorageAsync()
+        {
+            if (storage is null)
+            {
+                var azurite = await SharedAzurite.GetAsync();
+                storage = new StorageAccount(new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString),
+                    new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString), "gate" + Guid.NewGuid().ToString("N")[..12]);
+                await storage.GateOverflow.CreateAsync();
+            }
+
+            return storage;
         }
     }
 

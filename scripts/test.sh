@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every FuncTasks test. Installs what the tests need (the pinned Azurite, NuGet packages),
+# Runs every FuncTasks test. Installs what the tests need (the pinned Azurite and puppeteer-core, NuGet packages,
+# and, as root, Debian's chromium and firefox-esr for the dashboard's browser tests),
 # builds the solution, and runs the tests, then the end-to-end suite when a Functions host is found;
 # the tests start their own Azurite (and hosts) on free ports and this script stops, by PID, any that
 # a crashed test run left behind.
@@ -15,6 +16,8 @@ command -v npm >/dev/null || missing "npm" "It comes with Node.js: https://nodej
 
 echo "==> Installing the pinned Azurite (npm ci in azurite/)"
 (cd azurite && npm ci --no-audit --no-fund --loglevel=error)
+echo "==> Installing puppeteer-core for the dashboard's Firefox test (npm ci in tests/FuncTasks.Tests/Dashboard/firefox/)"
+(cd tests/FuncTasks.Tests/Dashboard/firefox && npm ci --no-audit --no-fund --loglevel=error)
 
 pid_dir="$(mktemp -d)"
 export FUNCTASKS_TEST_PID_DIR="$pid_dir"
@@ -44,14 +47,23 @@ find_chromium() {
   compgen -G "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}/chromium*" >/dev/null \
     || command -v chromium >/dev/null || command -v chromium-browser >/dev/null
 }
-if ! find_chromium; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "==> Installing Debian's chromium for the dashboard's browser tests (apt-get install chromium)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  fi
-  find_chromium || missing "Chromium (the dashboard's browser tests drive one)" \
-    "Install Debian's (sudo apt-get install chromium), or Playwright's own (pwsh tests/FuncTasks.Tests/bin/Debug/net10.0/playwright.ps1 install chromium), or set FUNCTASKS_CHROMIUM to a Chromium executable"
+# and a stock Firefox over WebDriver BiDi: the one FUNCTASKS_FIREFOX names, else firefox-esr or firefox on PATH
+# (tests/FuncTasks.Tests/Dashboard/DashboardFirefoxTests.cs, same order).
+find_firefox() {
+  if [ -n "${FUNCTASKS_FIREFOX:-}" ]; then [ -x "$FUNCTASKS_FIREFOX" ]; return; fi
+  command -v firefox-esr >/dev/null || command -v firefox >/dev/null
+}
+browsers=()
+find_chromium || browsers+=(chromium)
+find_firefox || browsers+=(firefox-esr)
+if [ "${#browsers[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "==> Installing Debian's ${browsers[*]} for the dashboard's browser tests (apt-get install ${browsers[*]})"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browsers[@]}" >/dev/null
 fi
+find_chromium || missing "Chromium (the dashboard's browser tests drive one)" \
+  "Install Debian's (sudo apt-get install chromium), or Playwright's own (pwsh tests/FuncTasks.Tests/bin/Debug/net10.0/playwright.ps1 install chromium), or set FUNCTASKS_CHROMIUM to a Chromium executable"
+find_firefox || missing "Firefox (the dashboard's Firefox test drives one)" \
+  "Install Debian's (sudo apt-get install firefox-esr), or set FUNCTASKS_FIREFOX to a Firefox executable"
 
 echo "==> Testing"
 dotnet test tests/FuncTasks.Tests --no-build --nologo "$@"

@@ -101,7 +101,8 @@ public sealed class DashboardAccessTests(DashboardApp app) : IClassFixture<Dashb
     [Fact]
     public async Task PhoneWidth_EveryViewFitsWithoutScrollingSideways()
     {
-        var task = await app.CreateTaskAsync(new { command = "echo a long line that could push a narrow page sideways if the output did not wrap at all; echo done" });
+        // A long line, and a token longer than the screen is wide (in the command too, as a URL or a path can be).
+        var task = await app.CreateTaskAsync(new { command = $"echo a long line that could push a narrow page sideways if the output did not wrap at all; echo {new string('x', 160)}; echo done" });
         var job = await app.ExecuteAsync(task);
         await app.WaitForJobAsync(job);
         var page = await app.OpenAsync(width: 390, height: 844);

@@ -36,6 +36,9 @@ public class DashboardApp : IAsyncLifetime
     {
     }
 
+    /// <summary>Whether the tests of this app open pages in the shared Chromium (launched with the app, so a missing one fails early).</summary>
+    protected virtual bool UsesChromium => true;
+
     public async Task InitializeAsync()
     {
         App = await AppHost.StartAsync(connectionString => new FuncTasksTestAppOptions
@@ -47,7 +50,10 @@ public class DashboardApp : IAsyncLifetime
             Settings = Settings,
             ConfigureServices = ConfigureServices,
         });
-        await DashboardBrowser.GetAsync();
+        if (UsesChromium)
+        {
+            await DashboardBrowser.GetAsync();
+        }
     }
 
     public async Task DisposeAsync()

@@ -32,6 +32,7 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
         new("off", "job, gate off", Bare: false, null, new Dictionary<string, string> { ["FuncTasks__Concurrency__Enabled"] = "false" }),
         new("200", "job, gate on, limit 200 (PUT)", Bare: false, 200, new Dictionary<string, string>()),
         new("5", "job, gate on, limit 5 (default)", Bare: false, null, new Dictionary<string, string>()),
+        new("20", "job, gate on, limit 20 (setting)", Bare: false, null, new Dictionary<string, string> { ["FuncTasks__Concurrency__Limit"] = "20" }),
         // Not run unless named in --only: the limit as an app setting instead of through the API.
         new("200s", "job, gate on, limit 200 (setting)", Bare: false, null, new Dictionary<string, string> { ["FuncTasks__Concurrency__Limit"] = "200" }),
     ];
@@ -45,7 +46,7 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
             return 3;
         }
 
-        var configurations = options.Only.Count == 0 ? All.Where(c => c.Name != "200s").ToArray() : All.Where(c => options.Includes(c.Name)).ToArray();
+        var configurations = options.Only.Count == 0 ? All.Where(c => c.Name is not "200s" and not "20").ToArray() : All.Where(c => options.Includes(c.Name)).ToArray();
         if (configurations.Length == 0)
         {
             Console.Error.WriteLine($"{Name}: --only knows {string.Join(", ", All.Select(c => c.Name))}");
@@ -76,6 +77,8 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
                     "and, for the bare app, the last instance's CompletedTime in the instance table; 'orchestrations/s' uses the last CompletedTime for both. " +
                     "The end is read from the records and the instance table afterwards, not from polling; the harness scans the instance table every 500 ms to know when the burst is over.");
         report.Note("most running = the most jobs whose [started_at, finished_at] overlap; mean running = sum of run times / makespan; wait = submitted_at -> started_at. " +
+                    "requests/job: every request Azurite answered from the first start call to the last end, over the jobs (the harness's instance-table scans every 500 ms included, alike on every side); " +
+                    "episodes/job: OrchestratorStarted events in each job's (or bare instance's) own history; wakers: PermitWaker instances the gate started (their episodes and the entity's batches are not in episodes/job). " +
                     "A limit set with PUT /api/v1/concurrency changes the gate, not the app setting FuncTasks__Concurrency__Limit (5) that PermitRequestPlanner compares a burst with, so in a burst most jobs still ask by signal.");
         return 0;
     }
@@ -85,9 +88,11 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
         var label = rounds > 1 ? $"{configuration.Label} #{round}" : configuration.Label;
         BenchmarkContext.Progress($"{label}: starting a fresh Azurite and the host");
         var settings = HostedFolders.Settings(configuration.Bare ? "bare" : "app", configuration.Settings);
+        var requests = new StorageRequestLog();
+        await using var azurite = await AzuriteServer.StartAsync(requests.Take);
         await using HostedSide side = configuration.Bare
-            ? await BareSide.StartAsync(configuration.Label, settings, storage: null)
-            : await JobSide.StartAsync(configuration.Label, settings, storage: null, ct);
+            ? await BareSide.StartAsync(configuration.Label, settings, azurite)
+            : await JobSide.StartAsync(configuration.Label, settings, azurite, ct);
         if (configuration.Limit is { } limit)
         {
             await ((JobSide)side).SetLimitAsync(limit, ct);
@@ -118,8 +123,20 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
             }
         }
 
+        // What the burst cost: every storage request Azurite answered from the first call to the last end (the harness's
+        // own scans of the instance table included, alike on every side), and each job's own orchestration episodes.
+        var lastEnd = records.Count > 0 ? records.Max(r => r.FinishedAt!.Value) : rows.Values.Max(r => r.CompletedTime!.Value);
+        var requestsPerJob = requests.Count(sent, lastEnd) / (double)jobs;
+        var history = new Durable.DurableHistory(side.App.StorageConnectionString, side.App.TaskHub);
+        var episodes = new List<int>();
+        foreach (var chunk in ids.Chunk(16))
+        {
+            episodes.AddRange(await Task.WhenAll(chunk.Select(async id => (await history.ReadAsync(id, ct)).Count(e => e.EventType == "OrchestratorStarted"))));
+        }
+
+        var wakers = (await instances.ReadAsync(ct)).Keys.Count(id => id.StartsWith(FuncTasks.Gate.PermitWaker.InstanceIdPrefix, StringComparison.Ordinal));
         var run = new BurstRun(configuration, round, label, jobs, sent, calls.Min(c => c.Accepted), calls.Max(c => c.Accepted),
-            rows.Values.Max(r => r.CompletedTime!.Value), records, load);
+            rows.Values.Max(r => r.CompletedTime!.Value), records, load, requestsPerJob, episodes.Average(), wakers);
         BenchmarkContext.Progress($"{label}: {run.JobsPerSecond:0.0} jobs/s ({jobs} in {run.Makespan.TotalSeconds:0.0} s){(records.Count > 0 ? $", at most {run.MostRunning} running at once" : string.Empty)}");
         return run;
     }
@@ -154,7 +171,8 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
     private static ReportTable RunTable(int jobs, List<BurstRun> runs)
     {
         var table = new ReportTable($"{jobs} instances started at once, per configuration and round (a fresh Azurite and host each), in the order they ran",
-            "configuration", "jobs/s", "orchestrations/s", "makespan", "first 202", "all accepted", "most running", "mean running", "wait p50", "wait p95", "load avg after");
+            "configuration", "jobs/s", "orchestrations/s", "makespan", "first 202", "all accepted", "most running", "mean running", "wait p50", "wait p95",
+            "requests/job", "episodes/job", "wakers", "load avg after");
         foreach (var run in runs)
         {
             var waits = Statistics.Sorted(run.Records.Select(r => (r.StartedAt!.Value - r.SubmittedAt).TotalMilliseconds));
@@ -169,6 +187,9 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
                 run.Records.Count == 0 ? "-" : F(run.MeanRunning, 2),
                 waits.Length == 0 ? "-" : $"{F(Statistics.Quantile(waits, 0.5) / 1000, 1)} s",
                 waits.Length == 0 ? "-" : $"{F(Statistics.Quantile(waits, 0.95) / 1000, 1)} s",
+                F(run.RequestsPerJob, 1),
+                F(run.EpisodesPerJob, 2),
+                run.Wakers.ToString(CultureInfo.InvariantCulture),
                 run.Load.Split(' ')[0]);
         }
 
@@ -219,7 +240,10 @@ internal sealed class HostBurstBenchmark : IBenchmarkCommand
         DateTimeOffset LastAccepted,
         DateTimeOffset LastOrchestrationCompleted,
         IReadOnlyList<JobRecord> Records,
-        string Load)
+        string Load,
+        double RequestsPerJob,
+        double EpisodesPerJob,
+        int Wakers)
     {
         /// <summary>The end a client sees: the last record's finished_at for jobs, the last orchestration's end for the bare app.</summary>
         public DateTimeOffset End => Records.Count > 0 ? Records.Max(r => r.FinishedAt!.Value) : LastOrchestrationCompleted;

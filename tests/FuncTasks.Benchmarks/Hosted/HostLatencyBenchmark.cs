@@ -43,7 +43,8 @@ internal sealed class HostLatencyBenchmark : IBenchmarkCommand
 
         var poll = TimeSpan.FromMilliseconds(options.PollMilliseconds ?? 25);
         BenchmarkContext.Progress($"starting Azurite (in memory, free ports) and three apps under {HostedFolders.DescribeHost()}");
-        await using var azurite = await AzuriteServer.StartAsync();
+        var requests = new StorageRequestLog();
+        await using var azurite = await AzuriteServer.StartAsync(requests.Take);
         await using var bare = await BareSide.StartAsync(Bare, HostedFolders.Settings("bare"), azurite);
         BenchmarkContext.Progress($"{Bare}: host up (PID {bare.Host.ProcessId}, {bare.Host.BaseAddress})");
         await using var on = await JobSide.StartAsync(GateOn, HostedFolders.Settings("gateon"), azurite, ct);
@@ -52,6 +53,8 @@ internal sealed class HostLatencyBenchmark : IBenchmarkCommand
         BenchmarkContext.Progress($"{GateOff}: host up (PID {off.Host.ProcessId}, {off.Host.BaseAddress})");
 
         HostedSide[] apps = [bare, on, off];
+        string[][] appNames = [.. apps.Select(a => new[] { a.App.Settings["FuncTasks__Storage__TablePrefix"], a.App.Settings["AzureFunctionsWebHost__hostid"] })];
+        requests.Fold([.. appNames.SelectMany(n => n).Concat(apps.Select(a => a.App.TaskHub))]);
         var calls = apps.Select(_ => new List<HostCall>()).ToArray();
         var pending = new HostCall?[apps.Length];
         var sides = apps.Select((app, i) => new Operation(app.Label, async (_, token) =>
@@ -170,6 +173,21 @@ internal sealed class HostLatencyBenchmark : IBenchmarkCommand
         }
 
         report.AddTable(breakdown);
+
+        // The storage requests of a call, from the start call to its orchestration's end (ExecutionCompleted), by kind: which
+        // queue messages and writes each hop of the critical path costs. The client's polls (one read each) are included.
+        var perSide = apps.Select((_, i) => requests.ByKind(
+            [.. measured[i].Zip(timelines[i], (c, t) => (c.Started.Sent, c.Started.Sent.AddMilliseconds(t.ToExecutionCompleted)))], appNames[i])).ToArray();
+        var kinds = perSide.SelectMany(k => k).GroupBy(k => k.Kind).OrderByDescending(g => g.Sum(k => k.Count)).Select(g => g.Key).ToList();
+        var storage = new ReportTable($"Storage requests per call, start call -> ExecutionCompleted, by kind (mean over the {options.Rounds} measured calls; the app's own names folded to {{app}})",
+            "request", Bare, GateOn, GateOff);
+        foreach (var kind in kinds.Take(20))
+        {
+            storage.Row([kind, .. perSide.Select(side => F(side.Where(k => k.Kind == kind).Sum(k => k.Count) / (double)options.Rounds, 1))]);
+        }
+
+        storage.Row(["total", .. perSide.Select(side => F(side.Sum(k => k.Count) / (double)options.Rounds, 1))]);
+        report.AddTable(storage);
 
         // The measured phase also holds the settle and the untimed tails; its length is close to the clock time of the rounds.
         var seconds = result.Elapsed.TotalSeconds;

@@ -29,6 +29,19 @@ internal sealed partial class StorageRequestLog
 
     public int Count(DateTimeOffset from, DateTimeOffset to) => requests.Count(r => r.At >= from && r.At < to);
 
+    /// <summary>
+    /// One app's requests (those whose URL holds one of <paramref name="appNames"/>, and table batches, whose URL names no
+    /// table: an idle app writes none) inside any of the windows, by kind. A window's ends are stamps of this machine's
+    /// clock; a request counts when its log line arrived (a few ms late).
+    /// </summary>
+    public IReadOnlyList<(string Kind, int Count)> ByKind(IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> windows, IReadOnlyList<string> appNames) =>
+    [
+        .. requests
+            .Where(r => (r.Url.Contains("$batch", StringComparison.Ordinal) || appNames.Any(n => r.Url.Contains(n, StringComparison.OrdinalIgnoreCase)))
+                        && windows.Any(w => r.At >= w.From && r.At < w.To))
+            .GroupBy(r => Kind(r.Method, r.Url)).Select(g => (g.Key, g.Count())).OrderByDescending(k => k.Item2),
+    ];
+
     /// <summary>Requests in [from, to) by kind (method and resource with ids folded), the most first.</summary>
     public IReadOnlyList<(string Kind, int Count)> ByKind(DateTimeOffset from, DateTimeOffset to) =>
         [.. requests.Where(r => r.At >= from && r.At < to).GroupBy(r => Kind(r.Method, r.Url)).Select(g => (g.Key, g.Count())).OrderByDescending(k => k.Item2)];

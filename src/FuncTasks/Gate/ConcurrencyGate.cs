@@ -204,11 +204,15 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     private bool IsOverflowPlace(string jobId) =>
         State.OverflowAfter is { } after && string.CompareOrdinal(jobId, after) > 0;
 
-    /// <summary>Waiters of the overflow move up to the head when it runs low: half a head at a time.</summary>
+    /// <summary>
+    /// Waiters of the overflow move up when the head, less the permits free now, runs below half: enough to fill it
+    /// again once those are admitted.
+    /// </summary>
     private async Task MoveUpAsync()
     {
         var head = options.Value.QueueHead;
-        if (State.OverflowAfter is not { } after || State.Queue.Count - Math.Max(Limit - State.Held.Count, 0) >= head / 2)
+        var free = Math.Max(Limit - State.Held.Count, 0);
+        if (State.OverflowAfter is not { } after || State.Queue.Count - free >= head / 2)
         {
             return;
         }
@@ -219,7 +223,7 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
             movedThrough = null;
         }
 
-        var take = head - State.Queue.Count;
+        var take = head + free - State.Queue.Count; // more than half a head
         var next = await overflow.ReadAfterAsync(after, take);
         State.Queue.AddRange(next);
         State.Overflowed = Math.Max(State.Overflowed - next.Count, 0);

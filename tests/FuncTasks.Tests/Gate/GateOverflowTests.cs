@@ -82,6 +82,25 @@ public sealed class GateOverflowTests
     }
 
     [Fact]
+    public async Task RaisingTheLimitPastTheHead_AdmitsFromTheOverflow_InOrder()
+    {
+        var gate = new GateUnderTest(limit: 1, queueHead: Head);
+        foreach (var id in Ids.Take(20))
+        {
+            await gate.RunAsync(ConcurrencyGate.Operations.Acquire, id);
+        }
+
+        await gate.RunAsync(ConcurrencyGate.Operations.SetLimit, 10); // more free permits than the head holds
+        Assert.Equal(Ids.Take(10).Order(StringComparer.Ordinal), gate.State.Held.Order(StringComparer.Ordinal));
+        Assert.Equal(10, gate.State.Waiting);
+
+        await gate.RunAsync(ConcurrencyGate.Operations.SetLimit, 30);
+        Assert.Equal(Ids.Take(20).Order(StringComparer.Ordinal), gate.State.Held.Order(StringComparer.Ordinal));
+        Assert.Equal(0, gate.State.Waiting);
+        Assert.Null(gate.State.OverflowAfter);
+    }
+
+    [Fact]
     public async Task AcquireNow_WithWaitersOnlyInTheOverflow_QueuesBehindThem()
     {
         var gate = new GateUnderTest(limit: 2, queueHead: Head);

@@ -28,6 +28,7 @@ public sealed class JobExecutor(
     GateClient gate,
     IOptions<ConcurrencyOptions> gateOptions,
     FuncTasksMetrics metrics,
+    TimeProvider clock,
     ILogger<JobExecutor> logger)
 {
     private readonly Dictionary<TaskType, ITaskRunner> runnerFor = runners.ToDictionary(r => r.TaskType);
@@ -36,13 +37,30 @@ public sealed class JobExecutor(
     {
         ArgumentNullException.ThrowIfNull(run);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = run.JobId, ["TaskId"] = run.Task.Id });
-        if (run.UseGate && !await gate.HoldsPermitAsync(client, run.JobId, TimeSpan.FromSeconds(gateOptions.Value.PermitConfirmSeconds), cancellationToken))
+        var permitGrantedAt = run.PermitGrantedAt;
+        if (run.UseGate)
         {
-            logger.PermitNotConfirmed(run.JobId);
-            return JobOutcome.NoPermit;
+            var confirm = TimeSpan.FromSeconds(gateOptions.Value.PermitConfirmSeconds);
+            if (run.WatchForPermit)
+            {
+                if (!await gate.WatchForPermitAsync(client, run.JobId, confirm, cancellationToken))
+                {
+                    return JobOutcome.NoPermit; // it waits: the orchestration asks to be told
+                }
+
+                if (run.Attempt == 1)
+                {
+                    permitGrantedAt ??= Timestamps.Now(clock); // seen now; later attempts keep the first one's
+                }
+            }
+            else if (!await gate.HoldsPermitAsync(client, run.JobId, confirm, cancellationToken))
+            {
+                logger.PermitNotConfirmed(run.JobId);
+                return JobOutcome.NoPermit;
+            }
         }
 
-        var (job, _) = await lifecycle.BeginAsync(run.JobId, run.Attempt, run.PermitGrantedAt, cancellationToken);
+        var (job, _) = await lifecycle.BeginAsync(run.JobId, run.Attempt, permitGrantedAt, cancellationToken);
         if (job is null)
         {
             return new JobOutcome(JobStatus.Canceled, new JobError("deleted", "The job was deleted before it ran."));

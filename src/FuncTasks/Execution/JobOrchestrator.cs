@@ -74,26 +74,37 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
 
         try
         {
-            var told = input.AcquireByCall
-                ? await context.Entities.CallEntityAsync<bool>(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, input.JobId)
-                : await SignalAcquireAsync(context, input.JobId);
+            // Watched: the ask and RunJob leave in this one episode, and RunJob runs once the gate's state shows the permit.
+            var watched = input.WatchForPermit;
+            if (watched)
+            {
+                await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireWatched, input.JobId);
+            }
+            else
+            {
+                await SignalAcquireAsync(context, input.JobId);
+            }
 
             cancel ??= context.WaitForExternalEvent<string>(JobScheduler.CancelEvent);
             while (true)
             {
-                if (!told && !await WaitForPermitAsync(context, input.JobId, cancel))
+                if (!watched && !await WaitForPermitAsync(context, input.JobId, cancel))
                 {
                     return new JobOutcome(JobStatus.Canceled, new JobError("canceled", "Canceled while waiting for a permit."));
                 }
 
-                var outcome = await RunAttemptsAsync(context, input with { PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) });
+                var outcome = await RunAttemptsAsync(context, watched
+                    ? input
+                    : input with { WatchForPermit = false, PermitGrantedAt = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero) });
                 if (outcome != JobOutcome.NoPermit)
                 {
                     return outcome;
                 }
 
-                // Told of a permit the gate's committed state does not show (see ConcurrencyGate): ask again, wait again.
-                told = await SignalAcquireAsync(context, input.JobId);
+                // The job must wait (watched), or was told of a permit the gate's committed state does not show (see
+                // ConcurrencyGate): ask to be told (a holder is told again), and wait.
+                await SignalAcquireAsync(context, input.JobId);
+                watched = false;
             }
         }
         finally
@@ -182,9 +193,6 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
     }
 
     /// <summary>Asks with a one-way signal: the answer comes as the permit event.</summary>
-    private static async Task<bool> SignalAcquireAsync(TaskOrchestrationContext context, string jobId)
-    {
-        await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, jobId);
-        return false;
-    }
+    private static Task SignalAcquireAsync(TaskOrchestrationContext context, string jobId) =>
+        context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Acquire, jobId);
 }

@@ -18,10 +18,13 @@ public sealed record JobRun(
     string ResultArtifactId,
     bool UseGate)
 {
-    /// <summary>How the orchestration asks the gate for its permit: with a call (true) or a signal (see <see cref="Gate.PermitRequestPlanner"/>).</summary>
-    public bool AcquireByCall { get; init; }
+    /// <summary>
+    /// How the job asks the gate for its permit (see <see cref="Gate.PermitRequestPlanner"/>): true, it starts RunJob at
+    /// once and RunJob watches the gate for the permit; false, it waits to be told.
+    /// </summary>
+    public bool WatchForPermit { get; init; }
 
-    /// <summary>When the orchestration got its permit from the gate (context time).</summary>
+    /// <summary>When the orchestration was told of its permit (context time); a watched permit is stamped by RunJob.</summary>
     public DateTimeOffset? PermitGrantedAt { get; init; }
 
     /// <summary>When the job is due: its orchestration waits on a durable timer until then, before it asks the gate.</summary>

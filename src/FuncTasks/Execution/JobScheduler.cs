@@ -148,7 +148,7 @@ public sealed class JobScheduler
         var run = new JobRun(job.Id, task, parameters, env, task.TimeoutSeconds ?? execution.DefaultTimeoutSeconds,
             UlidIds.New(clock), concurrency.Enabled)
         {
-            AcquireByCall = concurrency.Enabled && dueAt is null && origin.AfterJobId is null && permitRequests.ShouldCall(concurrency.Limit),
+            WatchForPermit = concurrency.Enabled && dueAt is null && origin.AfterJobId is null && permitRequests.ShouldWatch(concurrency.Limit),
             ScheduledFor = dueAt,
             ScheduleId = origin.ScheduleId,
             AfterJobId = origin.AfterJobId,

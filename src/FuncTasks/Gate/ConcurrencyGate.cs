@@ -11,9 +11,10 @@ namespace FuncTasks.Gate;
 /// message) holds one permit, releasing twice returns one. Waiters are served in submission order (by job id).
 /// No critical sections (entity locks) are involved.
 /// <para>
-/// Two ways in (<see cref="PermitRequestPlanner"/> picks): <see cref="AcquireNow"/>, a call whose answer says
-/// whether the job holds a permit (the quick way when one is free), and <see cref="Acquire"/>, a one-way signal
-/// with no answer, so that in a burst waiting costs a job no extra orchestration episode. A job that has to wait
+/// Two ways in, both one-way signals (<see cref="PermitRequestPlanner"/> picks): <see cref="AcquireWatched"/>, sent
+/// while the job's RunJob activity is already on its way and watches the gate's committed state for the permit (the
+/// quick way when one is free: no answer message, no extra orchestration episode), and <see cref="Acquire"/>, for a
+/// job that expects to wait (a burst) and waits for its orchestration to be told. A job that has to wait
 /// is told of its permit by a <see cref="PermitWaker"/> orchestration (an entity cannot raise an event on an
 /// orchestration itself). At most one waker is on its way at a time: grants made meanwhile wait in
 /// <see cref="GateState.ToWake"/> and go together with the next one, sent when the current one reports back, so
@@ -61,6 +62,7 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     public static class Operations
     {
         public const string Acquire = nameof(ConcurrencyGate.Acquire);
+        public const string AcquireWatched = nameof(ConcurrencyGate.AcquireWatched);
         public const string AcquireNow = nameof(ConcurrencyGate.AcquireNow);
         public const string Release = nameof(ConcurrencyGate.Release);
         public const string SetLimit = nameof(ConcurrencyGate.SetLimit);
@@ -91,27 +93,37 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     }
 
     /// <summary>
-    /// True when the job holds a permit now; false when it queues (a waker tells it later). Asked again, it answers the
-    /// same while nothing changed.
+    /// Grants a permit without telling anyone when one is free and nobody waits (the job's RunJob activity, started at
+    /// the same time, sees it in the committed state); otherwise queues the job like <see cref="Acquire"/>, and a waker
+    /// tells it when its turn comes. A no-op for a job that holds or waits already.
     /// </summary>
-    public async Task<bool> AcquireNow(string jobId)
+    public async Task AcquireWatched(string jobId)
     {
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         NoteBatchStart();
         if (State.Held.Contains(jobId))
         {
-            return true;
+            return;
         }
 
         if (State.Held.Count < Limit && State.Queue.Count == 0 && State.OverflowAfter is null)
         {
             State.Held.Add(jobId);
-            return true;
+            return;
         }
 
         await EnqueueAsync(jobId);
         await AdmitAsync();
-        return false;
+    }
+
+    /// <summary>
+    /// The call that <see cref="AcquireWatched"/> replaced, kept for orchestrations an earlier version started: true when
+    /// the job holds a permit now; false when it queues (a waker tells it later).
+    /// </summary>
+    public async Task<bool> AcquireNow(string jobId)
+    {
+        await AcquireWatched(jobId);
+        return State.Held.Contains(jobId);
     }
 
     /// <summary>Returns the job's permit, or takes it out of the queue; a no-op when it has neither.</summary>

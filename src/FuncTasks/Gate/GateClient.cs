@@ -7,7 +7,9 @@ namespace FuncTasks.Gate;
 public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvider clock)
 {
     private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    /// <summary>State reads start 10 ms apart and slow to 50 ms: a permit is often committed within a few ms of the first read.</summary>
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LastPoll = TimeSpan.FromMilliseconds(50);
 
     public async Task<GateSnapshot> GetAsync(DurableTaskClient client, CancellationToken cancellationToken) =>
         ConcurrencyGate.Snapshot(await GetStateAsync(client, cancellationToken), options.Value.Limit);
@@ -45,6 +47,24 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
     public Task<bool> HoldsPermitAsync(DurableTaskClient client, string jobId, TimeSpan wait, CancellationToken cancellationToken) =>
         UntilAsync(client, state => state is not null && state.Held.Contains(jobId), wait, cancellationToken);
 
+    /// <summary>
+    /// For a job whose orchestration sent <see cref="ConcurrencyGate.AcquireWatched"/> and started RunJob at once: true as
+    /// soon as the gate's committed state lists the job as a holder; false as soon as it shows the job will wait (queued,
+    /// or every permit taken by others), or after <paramref name="wait"/>. False only means "not now": the orchestration
+    /// then asks with <see cref="ConcurrencyGate.Acquire"/>, which tells it of a permit it holds or will get.
+    /// </summary>
+    public async Task<bool> WatchForPermitAsync(DurableTaskClient client, string jobId, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var held = false;
+        await UntilAsync(client, state =>
+        {
+            held = state is not null && state.Held.Contains(jobId);
+            return held || (state is not null && (state.Queue.BinarySearch(jobId, StringComparer.Ordinal) >= 0 ||
+                state.Held.Count >= (state.LimitOverride ?? options.Value.Limit)));
+        }, wait, cancellationToken);
+        return held;
+    }
+
     /// <summary>Sets the limit and answers once the gate shows it (a signal is applied asynchronously).</summary>
     public async Task<GateSnapshot> SetLimitAsync(DurableTaskClient client, int limit, CancellationToken cancellationToken)
     {
@@ -78,7 +98,7 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
     private async Task<bool> UntilAsync(DurableTaskClient client, Func<GateState?, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = clock.GetTimestamp();
-        while (true)
+        for (var poll = FirstPoll; ; poll = poll * 2 < LastPoll ? poll * 2 : LastPoll)
         {
             if (condition(await GetStateAsync(client, cancellationToken)))
             {
@@ -90,7 +110,7 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
                 return false;
             }
 
-            await Task.Delay(PollInterval, clock, cancellationToken);
+            await Task.Delay(poll, clock, cancellationToken);
         }
     }
 }

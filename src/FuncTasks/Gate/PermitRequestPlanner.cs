@@ -2,9 +2,10 @@ namespace FuncTasks.Gate;
 
 /// <summary>
 /// Picks how a new job asks the gate for its permit, from how many jobs this instance of the app accepted in the
-/// last second. Few (no more than the limit): a permit is likely free, so the job asks with a call and runs as soon
-/// as the answer comes (two queue hops). Many (a burst): most will wait, so the job sends a signal and is told by a
-/// <see cref="PermitWaker"/> when its turn comes, which spares each waiting job the answer's orchestration episode.
+/// last second. Few (no more than the limit): a permit is likely free, so the job asks and starts its RunJob activity
+/// in the same episode, and RunJob watches the gate's state for the permit (no answer to wait for). Many (a burst):
+/// most will wait, so the job only asks and is told by a <see cref="PermitWaker"/> when its turn comes, which spares
+/// each waiting job an activity that would watch in vain.
 /// Both ways are correct whatever the gate holds; this only picks the cheaper one.
 /// </summary>
 public sealed class PermitRequestPlanner(TimeProvider clock)
@@ -13,8 +14,8 @@ public sealed class PermitRequestPlanner(TimeProvider clock)
     private readonly Queue<long> accepted = new();
     private readonly Lock sync = new();
 
-    /// <summary>Counts a job just accepted; true when it should ask with a call.</summary>
-    public bool ShouldCall(int limit)
+    /// <summary>Counts a job just accepted; true when it should run at once and watch for its permit.</summary>
+    public bool ShouldWatch(int limit)
     {
         var now = clock.GetTimestamp();
         lock (sync)

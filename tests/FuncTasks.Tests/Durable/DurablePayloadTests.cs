@@ -91,18 +91,17 @@ public sealed class DurablePayloadTests
         var services = Worker.Services;
         const string a = "01JJOBA0000000000000000000", b = "01JJOBB0000000000000000000";
 
-        // The client sets the limit (a signal); two jobs ask from their orchestrations, one by call, one by signal.
+        // The client sets the limit (a signal); two jobs ask from their orchestrations, one watched, one to be told.
         var first = await DurableWire.RunEntityAsync(ActivatorUtilities.CreateInstance<ConcurrencyGate>(services), services, ConcurrencyGate.Id, state: null,
             (ConcurrencyGate.Operations.SetLimit, Worker.ClientConverter.Serialize(1)),
-            (ConcurrencyGate.Operations.AcquireNow, Worker.WorkerConverter.Serialize(a)),
+            (ConcurrencyGate.Operations.AcquireWatched, Worker.WorkerConverter.Serialize(a)),
             (ConcurrencyGate.Operations.Acquire, Worker.WorkerConverter.Serialize(b)));
 
-        Assert.True(Worker.WorkerConverter.Deserialize<bool>(first.Results[1].Success.Result));
         var state = Worker.ClientConverter.Deserialize<GateState>(first.EntityState)!;
         Assert.Equal(1, state.LimitOverride);
         Assert.Equal([a], state.Held);
         Assert.Equal([b], state.Queue);
-        Assert.Empty(first.Actions); // the call's answer told the first job
+        Assert.Empty(first.Actions); // the first job's RunJob watches the state: nobody tells it
 
         // The first job's release admits the second: a waker tells it.
         var second = await DurableWire.RunEntityAsync(ActivatorUtilities.CreateInstance<ConcurrencyGate>(services), services, ConcurrencyGate.Id,
@@ -192,7 +191,7 @@ internal static class DurablePayloadSamples
     {
         [typeof(JobRun)] = new JobRun(JobId, Task, Task.Params, Task.Env, 30, "01JART00000000000000000000", true)
         {
-            AcquireByCall = true,
+            WatchForPermit = true,
             PermitGrantedAt = At.AddSeconds(2),
             Attempt = 2,
             ScheduledFor = At.AddMinutes(10),

@@ -90,20 +90,44 @@ public sealed class ConcurrencyGateOrderTests
     }
 
     [Fact]
-    public async Task AcquireNow_AnswersAGrantItself_AQueuedJobIsToldByAWaker()
+    public async Task AcquireWatched_GrantsAFreePermitUntold_AQueuedJobIsToldByAWaker()
     {
         var gate = new GateUnderTest(limit: 1);
-        Assert.True((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01A"))!);
-        Assert.True((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01A"))!); // asked again: same answer, one permit
-        Assert.False((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01B"))!);
-        Assert.False((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01B"))!);
-        Assert.Empty(gate.Wakers); // the answer told 01A
+        await gate.RunAsync(ConcurrencyGate.Operations.AcquireWatched, "01A");
+        await gate.RunAsync(ConcurrencyGate.Operations.AcquireWatched, "01A"); // asked again: one permit
+        await gate.RunAsync(ConcurrencyGate.Operations.AcquireWatched, "01B");
+        await gate.RunAsync(ConcurrencyGate.Operations.AcquireWatched, "01B");
+        Assert.Empty(gate.Wakers); // 01A's RunJob sees its permit in the state; 01B waits
         Assert.Equal(["01A"], gate.State.Held);
         Assert.Equal(["01B"], gate.State.Queue);
+
+        // 01B's RunJob saw it queued: its orchestration asks to be told, which changes nothing until its turn.
+        await gate.RunAsync(ConcurrencyGate.Operations.Acquire, "01B");
+        Assert.Empty(gate.Wakers);
 
         await gate.RunAsync(ConcurrencyGate.Operations.Release, "01A");
         Assert.Equal([["01B"]], gate.Wakers);
         Assert.Equal(["01B"], gate.State.Held);
+    }
+
+    [Fact]
+    public async Task AcquireWatched_GrantedUntold_ThenAskedToBeTold_TellsTheHolder()
+    {
+        // RunJob gave up watching before the grant was committed: the orchestration's Acquire must reach it.
+        var gate = new GateUnderTest(limit: 1);
+        await gate.RunAsync(ConcurrencyGate.Operations.AcquireWatched, "01A");
+        await gate.RunAsync(ConcurrencyGate.Operations.Acquire, "01A");
+        Assert.Equal([["01A"]], gate.Wakers);
+        Assert.Equal(["01A"], gate.State.Held);
+    }
+
+    [Fact]
+    public async Task AcquireNow_KeptForEarlierOrchestrations_AnswersWhetherTheJobHolds()
+    {
+        var gate = new GateUnderTest(limit: 1);
+        Assert.True((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01A"))!);
+        Assert.False((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, "01B"))!);
+        Assert.Equal(["01B"], gate.State.Queue);
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public sealed class GateOverflowTests
     }
 
     [Fact]
-    public async Task AcquireNow_WithWaitersOnlyInTheOverflow_QueuesBehindThem()
+    public async Task AcquireWatched_WithWaitersOnlyInTheOverflow_QueuesBehindThem()
     {
         var gate = new GateUnderTest(limit: 2, queueHead: Head);
         foreach (var id in Ids.Take(12))
@@ -109,7 +109,8 @@ public sealed class GateOverflowTests
             await gate.RunAsync(ConcurrencyGate.Operations.Acquire, id);
         }
 
-        Assert.False((bool)(await gate.RunAsync(ConcurrencyGate.Operations.AcquireNow, Ids[12]))!);
+        await gate.RunAsync(ConcurrencyGate.Operations.AcquireWatched, Ids[12]);
+        Assert.DoesNotContain(Ids[12], gate.State.Held);
         Assert.Equal(11, ConcurrencyGate.Snapshot(gate.State, 2).Waiting);
         Assert.Contains(Ids[12], await gate.OverflowRowsAsync());
     }

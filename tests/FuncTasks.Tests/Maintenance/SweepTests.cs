@@ -136,11 +136,11 @@ public sealed class SweepTests(ITestOutputHelper output) : AppTests(withDurable:
         var unknownWaiter = UlidIds.New(TimeProvider.System);
 
         // Permits a lost release left behind: a finished job and a job that never existed hold one each; a third queues.
-        // Granted directly (as a call's answer grants), so no waker tells them and none returns them: only the sweep can.
+        // Granted directly (as a watched acquire grants), so no waker tells them and none returns them: only the sweep can.
         var expected = new[] { (finished, 2, 0), (unknown, 3, 0), (unknownWaiter, 3, 1) };
         foreach (var (id, inUse, waiting) in expected)
         {
-            await App.DurableClient.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireNow, id);
+            await App.DurableClient.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireWatched, id);
             await GateAssert.UntilGateAsync(App, g => g.InUse == inUse && g.Waiting == waiting, "the leaked permits to show");
         }
 

@@ -61,6 +61,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Job {JobId}: its output could not be written to storage; it is tried again")]
     public static partial void LogUploadFailed(this ILogger logger, Exception exception, string jobId);
 
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Job {JobId} could not be started, and returning the permit asked for it failed too ({Error}); the sweep returns it")]
+    public static partial void PermitReleaseFailed(this ILogger logger, string jobId, string error);
+
     // 4xxx: The sweep (Maintenance/OrphanSweeper)
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Sweep: {TasksDisabled} orphaned tasks disabled, {JobsFailed} lost jobs failed, {PermitsReclaimed} permits reclaimed, {WakersPurged} finished wake-ups purged in {DurationMs} ms")]

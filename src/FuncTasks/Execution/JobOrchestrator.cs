@@ -74,13 +74,10 @@ public sealed class JobOrchestrator : TaskOrchestrator<JobRun, JobOutcome>
 
         try
         {
-            // Watched: the ask and RunJob leave in this one episode, and RunJob runs once the gate's state shows the permit.
+            // Watched: JobScheduler asked for the permit when it started this orchestration, and RunJob runs once the
+            // gate's committed state shows it.
             var watched = input.WatchForPermit;
-            if (watched)
-            {
-                await context.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireWatched, input.JobId);
-            }
-            else
+            if (!watched)
             {
                 await SignalAcquireAsync(context, input.JobId);
             }

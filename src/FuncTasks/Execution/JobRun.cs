@@ -19,8 +19,9 @@ public sealed record JobRun(
     bool UseGate)
 {
     /// <summary>
-    /// How the job asks the gate for its permit (see <see cref="Gate.PermitRequestPlanner"/>): true, it starts RunJob at
-    /// once and RunJob watches the gate for the permit; false, it waits to be told.
+    /// How the job asks the gate for its permit (see <see cref="Gate.PermitRequestPlanner"/>): true, JobScheduler asked
+    /// when it started the orchestration, which starts RunJob at once, and RunJob watches the gate for the permit; false,
+    /// the orchestration asks and waits to be told.
     /// </summary>
     public bool WatchForPermit { get; init; }
 

@@ -155,12 +155,31 @@ public sealed class JobScheduler
         };
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(JobOrchestrator.Name, run, new StartOrchestrationOptions(job.Id), cancellationToken);
+            // A watched job's permit is asked for here, beside the start: the gate then has it while the orchestration's
+            // first episode runs, and RunJob usually finds it granted on its first look.
+            await Task.WhenAll(
+                client.ScheduleNewOrchestrationInstanceAsync(JobOrchestrator.Name, run, new StartOrchestrationOptions(job.Id), cancellationToken),
+                run.WatchForPermit
+                    ? client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.AcquireWatched, job.Id, cancellation: cancellationToken)
+                    : Task.CompletedTask);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Nothing will run it: say so on the record rather than leave it pending.
+            // Nothing will run it: say so on the record rather than leave it pending. A permit it may have got goes back
+            // (if this fails too, the sweep returns permits of ended jobs).
             await lifecycle.EndAsync(job.Id, JobStatus.Failed, new JobError("scheduling_failed", ex.Message), CancellationToken.None);
+            if (run.WatchForPermit)
+            {
+                try
+                {
+                    await client.Entities.SignalEntityAsync(ConcurrencyGate.Id, ConcurrencyGate.Operations.Release, job.Id, cancellation: CancellationToken.None);
+                }
+                catch (Exception releaseFailed) when (releaseFailed is not OperationCanceledException)
+                {
+                    logger.PermitReleaseFailed(job.Id, releaseFailed.Message);
+                }
+            }
+
             throw;
         }
 

@@ -12,8 +12,8 @@ namespace FuncTasks.Gate;
 /// No critical sections (entity locks) are involved.
 /// <para>
 /// Two ways in, both one-way signals (<see cref="PermitRequestPlanner"/> picks): <see cref="AcquireWatched"/>, sent
-/// while the job's RunJob activity is already on its way and watches the gate's committed state for the permit (the
-/// quick way when one is free: no answer message, no extra orchestration episode), and <see cref="Acquire"/>, for a
+/// by JobScheduler as it starts the job, whose RunJob activity then watches the gate's committed state for the permit
+/// (the quick way when one is free: no answer message, no extra orchestration episode), and <see cref="Acquire"/>, for a
 /// job that expects to wait (a burst) and waits for its orchestration to be told. A job that has to wait
 /// is told of its permit by a <see cref="PermitWaker"/> orchestration (an entity cannot raise an event on an
 /// orchestration itself). At most one waker is on its way at a time: grants made meanwhile wait in
@@ -93,8 +93,8 @@ public sealed class ConcurrencyGate(IOptions<ConcurrencyOptions> options, TimePr
     }
 
     /// <summary>
-    /// Grants a permit without telling anyone when one is free and nobody waits (the job's RunJob activity, started at
-    /// the same time, sees it in the committed state); otherwise queues the job like <see cref="Acquire"/>, and a waker
+    /// Grants a permit without telling anyone when one is free and nobody waits (the job's RunJob activity, on its way
+    /// already, sees it in the committed state); otherwise queues the job like <see cref="Acquire"/>, and a waker
     /// tells it when its turn comes. A no-op for a job that holds or waits already.
     /// </summary>
     public async Task AcquireWatched(string jobId)

@@ -60,8 +60,8 @@ internal sealed record JobTimeline(
     [
         ("start call: POST $execute (job) / ScheduleNewOrchestrationInstanceAsync (bare)", t => t.StartCall),
         ("start call returned -> first episode began (control-queue pickup)", t => t.ToFirstEpisode),
-        ("gate acquire: episode 1 began -> the entity's answer was sent", t => t.AcquireAnswered),
-        ("gate acquire: answer sent -> episode 2 began (control-queue pickup)", t => t.AcquireToEpisode),
+        ("gate, only jobs told of their permit (not watched): episode 1 -> the event", t => t.AcquireAnswered),
+        ("gate, only jobs told of their permit: the event -> the episode that scheduled RunJob", t => t.AcquireToEpisode),
         ("episode that scheduled the activity began -> TaskCompleted (activity done)", t => t.ScheduledToActivityDone),
         ("  of which: episode began -> record started_at (work-item pickup, record read)", t => t.ScheduledToRecordStarted),
         ("  of which: started_at -> finished_at (mark-running write, function, artifact blob + index, record read)", t => t.RecordStartedToFinished),

@@ -78,8 +78,8 @@ internal sealed record HostTimeline(
     [
         ("start call: POST $execute (job) / POST bare/start (bare) -> 202", t => t.StartCall),
         ("202 -> first episode began (control-queue pickup)", t => t.ToFirstEpisode),
-        ("gate acquire: episode 1 began -> the entity's answer was sent", t => t.AcquireAnswered),
-        ("gate acquire: answer sent -> episode 2 began (control-queue pickup)", t => t.AcquireToEpisode),
+        ("gate, only jobs told of their permit (not watched): episode 1 -> the event", t => t.AcquireAnswered),
+        ("gate, only jobs told of their permit: the event -> the episode that scheduled RunJob", t => t.AcquireToEpisode),
         ("episode that scheduled the activity began -> TaskCompleted (activity done)", t => t.EpisodeToActivityDone),
         ("  of which: episode began -> record started_at (work-item pickup, record read and write)", t => t.EpisodeToRecordStarted),
         ("  of which: started_at -> finished_at (function, artifact blob + index row, record read)", t => t.RecordStartedToFinished),

@@ -48,7 +48,7 @@ public sealed class GateClient(IOptions<ConcurrencyOptions> options, TimeProvide
         UntilAsync(client, state => state is not null && state.Held.Contains(jobId), wait, cancellationToken);
 
     /// <summary>
-    /// For a job whose orchestration sent <see cref="ConcurrencyGate.AcquireWatched"/> and started RunJob at once: true as
+    /// For a watched job (JobScheduler sent <see cref="ConcurrencyGate.AcquireWatched"/> as it started it): true as
     /// soon as the gate's committed state lists the job as a holder; false as soon as it shows the job will wait (queued,
     /// or every permit taken by others), or after <paramref name="wait"/>. False only means "not now": the orchestration
     /// then asks with <see cref="ConcurrencyGate.Acquire"/>, which tells it of a permit it holds or will get.

@@ -4,9 +4,8 @@ namespace FuncTasks.Gate;
 /// Picks how a new job asks the gate for its permit, from how many jobs this instance of the app accepted in the
 /// last second. Few (no more than the limit): a permit is likely free, so the permit is asked for as the job is
 /// started, the job's first episode starts RunJob, and RunJob watches the gate's state for it (no answer to wait
-/// for). Many (a burst):
-/// most will wait, so the job only asks and is told by a <see cref="PermitWaker"/> when its turn comes, which spares
-/// each waiting job an activity that would watch in vain.
+/// for). Many (a burst): most will wait, so the job only asks and is told by a <see cref="PermitWaker"/> when its turn
+/// comes, which spares each waiting job an activity that would watch in vain.
 /// Both ways are correct whatever the gate holds; this only picks the cheaper one.
 /// </summary>
 public sealed class PermitRequestPlanner(TimeProvider clock)
